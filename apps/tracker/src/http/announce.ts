@@ -1,0 +1,121 @@
+import {
+  checkPeerId,
+  clampNumwant,
+  encodeAnnounce,
+  encodeAnnounceDict,
+  encodeFailure,
+  externalIp,
+  formatIPv4,
+  formatIPv6,
+  parseAnnounce,
+  resolvePeerAddresses,
+  unregisteredTorrentMessage,
+  type Cidr,
+  type Query,
+} from '@oncilla/protocol';
+import { selectionPlan, type AnnounceOutcome, type PeerStore } from '@oncilla/swarm-store';
+import { announceInterval } from './interval.js';
+import type { HandlerSettings } from './settings.js';
+import type { WorkerStats } from './stats.js';
+
+export interface ClientInfo {
+  remoteAddress: string;
+  xForwardedFor?: string;
+  userAgent?: string;
+}
+
+export interface AnnounceDeps {
+  store: PeerStore;
+  settings: () => HandlerSettings;
+  trustedProxies: () => Cidr[];
+  stats: WorkerStats;
+  now?: () => number;
+}
+
+/** One announce: parse and validate locally, one store round trip, encode the reply. */
+export async function handleAnnounce(deps: AnnounceDeps, passkey: string, q: Query, client: ClientInfo): Promise<Buffer> {
+  const s = deps.settings();
+  deps.stats.announcements++;
+  const params = parseAnnounce(q, { userAgent: client.userAgent });
+  const peerIdError = checkPeerId(params.peerId);
+  const addrs = resolvePeerAddresses({
+    remoteAddress: client.remoteAddress,
+    xForwardedFor: client.xForwardedFor,
+    trustedProxies: deps.trustedProxies(),
+    allowClientIp: s.allowClientIp,
+    allowPrivate: s.allowPrivatePeers,
+    isProtected: false,
+    ip: params.ip,
+    ipv4: params.ipv4,
+    ipv6: params.ipv6,
+  });
+  const addrError = typeof addrs === 'string' ? addrs : '';
+  const a4 = typeof addrs === 'string' ? undefined : addrs.a4;
+  const a6 = typeof addrs === 'string' ? undefined : addrs.a6;
+
+  const outcome: AnnounceOutcome = await deps.store.announce({
+    passkey,
+    infoHash: params.infoHash,
+    preError: peerIdError ?? '',
+    postError: addrError,
+    peerId: params.peerId ?? Buffer.alloc(0),
+    event: params.event,
+    left: params.left,
+    uploaded: params.uploaded,
+    downloaded: params.downloaded,
+    corrupt: params.corrupt,
+    port: params.port,
+    ipv4: a4,
+    ipv6: a6,
+    numwant: clampNumwant(params.numwantRaw, s.numwantLimit),
+    plan: selectionPlan(params.left > 0, a6 !== undefined),
+    withPeerIds: !params.compact,
+  });
+
+  switch (outcome.kind) {
+    case 'failure': {
+      let reason = outcome.reason;
+      if (outcome.deletion) {
+        const now = deps.now?.() ?? Math.floor(Date.now() / 1000);
+        const fresh = now - outcome.deletion.time < s.delReasonLifetime;
+        reason = unregisteredTorrentMessage(fresh ? outcome.deletion.reason : undefined);
+      }
+      deps.stats.failure(reason);
+      return encodeFailure(reason);
+    }
+    case 'forbidden':
+      deps.stats.succAnnouncements++;
+      deps.stats.failure(outcome.reason);
+      return encodeFailure(outcome.reason);
+    case 'ok': {
+      deps.stats.succAnnouncements++;
+      return encodeAnnounce({
+        complete: outcome.seeders,
+        downloaded: outcome.snatched,
+        incomplete: outcome.leechers,
+        interval: announceInterval(s.announceInterval, outcome.seeders, s.announceJitter),
+        minInterval: s.announceInterval,
+        externalIp: typeof addrs === 'string' ? undefined : externalIp(addrs),
+        peers: outcome.peers,
+        peers6: outcome.peers6,
+      });
+    }
+    case 'ok-list': {
+      deps.stats.succAnnouncements++;
+      return encodeAnnounceDict({
+        complete: outcome.seeders,
+        downloaded: outcome.snatched,
+        incomplete: outcome.leechers,
+        interval: announceInterval(s.announceInterval, outcome.seeders, s.announceJitter),
+        minInterval: s.announceInterval,
+        externalIp: typeof addrs === 'string' ? undefined : externalIp(addrs),
+        noPeerId: params.noPeerId,
+        peers: outcome.peers.map((p) => ({
+          ip: p.ip.length === 4 ? formatIPv4(p.ip) : formatIPv6(p.ip),
+          port: p.port,
+          peerId: p.peerId,
+        })),
+      });
+    }
+  }
+}

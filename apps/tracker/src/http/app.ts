@@ -1,0 +1,111 @@
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { classifyPath, encodeFailure, NOTHING_TO_SEE_HERE, parseQuery, type Cidr, type Query } from '@oncilla/protocol';
+import type { PeerStore } from '@oncilla/swarm-store';
+import { handleAnnounce } from './announce.js';
+import { handleScrape } from './scrape.js';
+import type { HandlerSettings } from './settings.js';
+import type { WorkerStats } from './stats.js';
+
+export interface AppDeps {
+  store: PeerStore;
+  settings: () => HandlerSettings;
+  trustedProxies: () => Cidr[];
+  stats: WorkerStats;
+  /** Set while the process drains for shutdown: every request gets Ocelot's unavailable failure. */
+  closing?: () => boolean;
+  /** Site update and report routes (the control plane); absent until it is wired in. */
+  control?: {
+    update(q: Query): Promise<string>;
+    report(q: Query): Promise<string>;
+  };
+  log?: { error(obj: unknown, msg: string): void };
+}
+
+export const UNAVAILABLE = 'The tracker is temporarily unavailable.';
+
+function send(reply: FastifyReply, settings: HandlerSettings, body: Buffer | string, close = false, type = 'text/plain'): FastifyReply {
+  reply.header('content-type', type);
+  if (close || settings.keepaliveTimeout === 0) reply.header('connection', 'close');
+  return reply.send(body);
+}
+
+/**
+ * The tracker's HTTP surface. One catch-all route classifies the path the way Ocelot's router
+ * does (key, action, query string), on top of Node's real HTTP parser. Every failure is a
+ * bencoded `failure reason` with status 200.
+ */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    disableRequestLogging: true,
+    routerOptions: {
+      querystringParser: parseQuery,
+      ignoreDuplicateSlashes: false,
+      maxParamLength: 8192,
+    },
+    // A URL Node parses but find-my-way rejects still gets a bencoded answer.
+    frameworkErrors(err, req, reply) {
+      deps.stats.errors++;
+      void send((reply as FastifyReply).code(200), deps.settings(), encodeFailure('Malformed HTTP request'), true);
+    },
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    deps.stats.errors++;
+    deps.log?.error({ err: (err as Error).message }, 'request failed');
+    // A store or database error is the tracker's trouble, not the client's.
+    void send(reply.code(200), deps.settings(), encodeFailure(UNAVAILABLE), true);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    void send(reply.code(200), deps.settings(), encodeFailure('Invalid action'), true);
+  });
+
+  const route = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    deps.stats.requests++;
+    const s = deps.settings();
+    if (req.url.length > s.maxRequestSize) return send(reply, s, encodeFailure('GET string too long'), true);
+    const c = classifyPath(req.url);
+    if (c.kind === 'nothing-to-see') return send(reply, s, NOTHING_TO_SEE_HERE, true, 'text/html');
+    if (c.kind === 'failure') return send(reply, s, encodeFailure(c.reason), true);
+    if (deps.closing?.()) return send(reply, s, encodeFailure(UNAVAILABLE), true);
+    const q = req.query as Query;
+    switch (c.kind) {
+      case 'announce':
+        return send(reply, s, await handleAnnounce(deps, c.key, q, {
+          remoteAddress: req.socket.remoteAddress ?? '',
+          xForwardedFor: headerValue(req.headers['x-forwarded-for']),
+          userAgent: headerValue(req.headers['user-agent']),
+        }));
+      case 'scrape':
+        return send(reply, s, await handleScrape(deps.store, deps.stats, c.key, q));
+      case 'update':
+      case 'report': {
+        // The site reads until EOF and wants the text after the last \n: always close.
+        const secret = c.kind === 'update' ? s.sitePassword : s.reportPassword;
+        if (!safeEqual(c.key, secret)) return send(reply, s, encodeFailure('Authentication failure'), true);
+        if (!deps.control) return send(reply, s, encodeFailure('Invalid action'), true);
+        const body = c.kind === 'update' ? await deps.control.update(q) : await deps.control.report(q);
+        return send(reply, s, body, true);
+      }
+    }
+  };
+  app.get('/*', route);
+  return app;
+}
+
+function headerValue(h: string | string[] | undefined): string | undefined {
+  return Array.isArray(h) ? h[h.length - 1] : h;
+}
+
+/** Constant-time comparison for secrets (same-length buffers; a length mismatch is a mismatch). */
+export function safeEqual(given: string, secret: string): boolean {
+  const a = Buffer.from(given, 'latin1');
+  const b = Buffer.from(secret, 'latin1');
+  if (a.length !== b.length) {
+    timingSafeEqual(b, b);
+    return false;
+  }
+  return timingSafeEqual(a, b);
+}

@@ -1,0 +1,29 @@
+import cluster from 'node:cluster';
+import { ConfigError, loadConfig, parseArgs } from '@oncilla/config';
+import { runPrimary } from './primary.js';
+import { runWorker } from './worker.js';
+
+async function main(): Promise<void> {
+  if (!cluster.isPrimary) return runWorker();
+  const args = parseArgs(process.argv.slice(2));
+  if ('usage' in args) {
+    console.log(args.usage);
+    return;
+  }
+  let loaded;
+  try {
+    loaded = loadConfig({ configPath: args.configPath, env: process.env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  await runPrimary(loaded.config, loaded.warnings);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack : err);
+  process.exit(1);
+});

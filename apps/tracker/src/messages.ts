@@ -1,0 +1,18 @@
+import type { Config } from '@oncilla/config';
+
+/** IPC between the primary and its workers (node:cluster's channel, JSON-serialised). */
+export type PrimaryMessage =
+  | { type: 'config'; config: Config }
+  | { type: 'shutdown' };
+
+export type WorkerMessage =
+  | { type: 'listening' }
+  | { type: 'fatal'; message: string };
+
+export function isPrimaryMessage(m: unknown): m is PrimaryMessage {
+  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';
+}
+
+export function isWorkerMessage(m: unknown): m is WorkerMessage {
+  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';
+}

@@ -1,0 +1,115 @@
+import cluster, { type Worker } from 'node:cluster';
+import { redactedConfig, type Config } from '@oncilla/config';
+import { createPool, waitForMysql } from '@oncilla/database';
+import { RedisPeerStore } from '@oncilla/swarm-store';
+import { loadLists } from './load-lists.js';
+import { createLogger, type Logger } from './logger.js';
+import { isWorkerMessage, type PrimaryMessage } from './messages.js';
+import { connectRedis, createRedis } from './redis-client.js';
+
+/** A worker that dies sooner than this after its start counts as a crash loop: back off. */
+const CRASH_WINDOW_MS = 5000;
+const SHUTDOWN_GRACE_MS = 15000;
+
+function send(w: Worker, m: PrimaryMessage): void {
+  if (w.isConnected()) w.send(m);
+}
+
+/**
+ * The primary owns the MySQL side (loading lists, and the flush later), runs the reaper, forks
+ * the workers, restarts dead ones and handles the signals.
+ */
+export async function runPrimary(config: Config, warnings: string[]): Promise<void> {
+  const log = createLogger(config.logLevel, 'primary');
+  for (const w of warnings) log.warn(w);
+  log.info({ config: redactedConfig(config) }, 'Oncilla starting');
+
+  const redis = createRedis(config.redisUrl, false, log);
+  await connectRedis(redis, log);
+  const store = new RedisPeerStore(redis, config.redisKeyPrefix);
+  const pool = createPool(config.mysql);
+  await waitForMysql(pool, log);
+  const counts = await loadLists(pool, redis, store.keys, log);
+
+  let shuttingDown = false;
+  const started = new Map<number, number>();
+  let restartDelay = 0;
+
+  const fork = (): void => {
+    const w = cluster.fork();
+    started.set(w.id, Date.now());
+    w.on('online', () => send(w, { type: 'config', config }));
+    w.on('message', (m: unknown) => {
+      if (isWorkerMessage(m) && m.type === 'fatal') log.error(`worker ${w.process.pid}: ${m.message}`);
+    });
+  };
+
+  cluster.on('exit', (w, code, signal) => {
+    const lived = Date.now() - (started.get(w.id) ?? 0);
+    started.delete(w.id);
+    if (shuttingDown) return;
+    log.error({ pid: w.process.pid, code, signal }, 'worker died; starting a new one');
+    restartDelay = lived < CRASH_WINDOW_MS ? Math.min(Math.max(restartDelay * 2, 500), 30000) : 0;
+    setTimeout(fork, restartDelay);
+  });
+
+  let listening = 0;
+  const allListening = new Promise<void>((resolve) => {
+    cluster.on('message', (_w, m: unknown) => {
+      if (isWorkerMessage(m) && m.type === 'listening' && ++listening === config.workers) resolve();
+    });
+  });
+  for (let i = 0; i < config.workers; i++) fork();
+  await allListening;
+
+  const reaper = startReaper(store, config, log);
+
+  log.info({
+    workers: config.workers,
+    port: config.listenPort,
+    users: counts.users,
+    torrents: counts.torrents,
+    tokens: counts.tokens,
+    whitelist: counts.whitelist,
+  }, 'tracker ready');
+
+  const shutdown = async (signal: string): Promise<void> => {
+    if (shuttingDown) {
+      log.warn('second signal: shutting down uncleanly');
+      process.exit(1);
+    }
+    shuttingDown = true;
+    log.info(`${signal}: closing tracker`);
+    clearInterval(reaper);
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+    const exited = Promise.all(workers.map((w) => new Promise<void>((r) => (w.isDead() ? r() : w.once('exit', () => r())))));
+    for (const w of workers) send(w, { type: 'shutdown' });
+    const timer = setTimeout(() => {
+      log.warn('workers did not stop in time; killing them');
+      for (const w of workers) w.process.kill('SIGKILL');
+    }, SHUTDOWN_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
+    await pool.end().catch(() => undefined);
+    await redis.quit().catch(() => undefined);
+    log.info('all clear, shutting down');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** Every reap_peers_interval: drop peers silent for longer than peers_timeout. */
+function startReaper(store: RedisPeerStore, config: Config, log: Logger): NodeJS.Timeout {
+  let running = false;
+  return setInterval(() => {
+    if (running) return;
+    running = true;
+    const cutoff = Math.floor(Date.now() / 1000) - config.peersTimeout;
+    store
+      .reap(cutoff)
+      .then((r) => log.info(`Reaped ${r.leechers} leechers and ${r.seeders} seeders from ${r.torrents} torrents`))
+      .catch((err: Error) => log.error({ err: err.message }, 'reaper failed'))
+      .finally(() => (running = false));
+  }, config.reapPeersInterval * 1000).unref();
+}

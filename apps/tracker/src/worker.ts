@@ -1,0 +1,117 @@
+import { createServer, type Server } from 'node:http';
+import type { Config } from '@oncilla/config';
+import { parseCidrList } from '@oncilla/protocol';
+import { RedisPeerStore } from '@oncilla/swarm-store';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './http/app.js';
+import { WorkerStats } from './http/stats.js';
+import { createLogger } from './logger.js';
+import { isPrimaryMessage, type WorkerMessage } from './messages.js';
+import { createRedis, connectRedis } from './redis-client.js';
+import { handlerSettings } from './settings.js';
+
+function sendToPrimary(m: WorkerMessage): void {
+  process.send?.(m);
+}
+
+function firstConfig(): Promise<Config> {
+  return new Promise((resolve) => {
+    const onMessage = (m: unknown): void => {
+      if (isPrimaryMessage(m) && m.type === 'config') {
+        process.off('message', onMessage);
+        resolve(m.config);
+      }
+    };
+    process.on('message', onMessage);
+  });
+}
+
+/** `*` or blank: every interface, IPv4 and IPv6 (Ocelot binds 0.0.0.0 and ::). */
+function listenTargets(c: Config): Array<{ host?: string; path?: string }> {
+  const targets: Array<{ host?: string; path?: string }> = [];
+  for (const h of c.listenHost) {
+    if (h === '*' || h === '') targets.push({ host: '::' });
+    else if (h.startsWith('unix:')) targets.push({ path: h.slice(5) });
+    else targets.push({ host: h });
+  }
+  return targets.length ? targets : [{ host: '::' }];
+}
+
+function tuneServer(server: Server, c: Config): void {
+  server.keepAliveTimeout = c.keepaliveTimeout * 1000;
+  server.requestTimeout = c.connectionTimeout * 1000;
+  server.headersTimeout = c.connectionTimeout * 1000;
+  server.maxConnections = c.maxMiddlemen;
+}
+
+async function listen(app: FastifyInstance, c: Config): Promise<Server[]> {
+  const servers: Server[] = [];
+  const targets = listenTargets(c);
+  for (const [i, t] of targets.entries()) {
+    if (i === 0) {
+      await app.listen({ port: c.listenPort, host: t.host, path: t.path, backlog: c.maxConnections });
+      servers.push(app.server);
+      continue;
+    }
+    // Further addresses share the same Fastify instance through its routing function.
+    const server = createServer((req, res) => app.routing(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      if (t.path) server.listen({ path: t.path, backlog: c.maxConnections }, resolve);
+      else server.listen({ port: c.listenPort, host: t.host, backlog: c.maxConnections }, resolve);
+    });
+    servers.push(server);
+  }
+  for (const s of servers) tuneServer(s, c);
+  return servers;
+}
+
+export async function runWorker(): Promise<void> {
+  let config = await firstConfig();
+  const log = createLogger(config.logLevel, 'worker');
+  const redis = createRedis(config.redisUrl, config.redisAutoPipelining, log);
+  await connectRedis(redis, log);
+  const store = new RedisPeerStore(redis, config.redisKeyPrefix);
+  const stats = new WorkerStats();
+  let settings = handlerSettings(config);
+  let proxies = parseCidrList(config.trustedProxies.join(' '));
+  let closing = false;
+
+  const app = buildApp({
+    store,
+    stats,
+    settings: () => settings,
+    trustedProxies: () => proxies,
+    closing: () => closing,
+    log,
+  });
+  const servers = await listen(app, config);
+
+  process.on('message', (m: unknown) => {
+    if (!isPrimaryMessage(m)) return;
+    if (m.type === 'config') {
+      config = m.config;
+      settings = handlerSettings(config);
+      proxies = parseCidrList(config.trustedProxies.join(' '));
+      for (const s of servers) tuneServer(s, config);
+    } else if (m.type === 'shutdown') {
+      void shutdown();
+    }
+  });
+  // The primary handles signals; a worker ignores them so Ctrl-C in a terminal does not
+  // kill workers before the primary has drained them.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => undefined);
+
+  async function shutdown(): Promise<void> {
+    closing = true;
+    // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
+    await Promise.all(servers.slice(1).map((s) => new Promise((r) => s.close(r))));
+    await app.close();
+    await redis.quit().catch(() => undefined);
+    process.exit(0);
+  }
+
+  log.info({ port: config.listenPort }, 'worker listening');
+  sendToPrimary({ type: 'listening' });
+}

@@ -1,0 +1,52 @@
+import mysql from 'mysql2/promise';
+
+export interface MysqlSettings {
+  host: string;
+  /** 0 means the default, 3306. */
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+export type Pool = mysql.Pool;
+
+export function createPool(s: MysqlSettings, connectionLimit = 4): Pool {
+  return mysql.createPool({
+    host: s.host,
+    port: s.port || 3306,
+    user: s.user,
+    password: s.password,
+    database: s.database,
+    connectionLimit,
+    // info_hash and peer_id are binary: keep BLOB/BINARY columns as Buffers.
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    dateStrings: true,
+  });
+}
+
+export interface RetryLog {
+  warn(msg: string): void;
+}
+
+/**
+ * Waits until MySQL answers, logging each failed attempt, with capped exponential backoff.
+ * A tracker started before its database (docker compose) should wait, not exit.
+ */
+export async function waitForMysql(pool: Pool, log: RetryLog, opts: { maxWaitMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+  const started = Date.now();
+  let delay = 250;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await pool.query('SELECT 1');
+      return;
+    } catch (err) {
+      const waited = Date.now() - started;
+      if (opts.signal?.aborted || (opts.maxWaitMs !== undefined && waited >= opts.maxWaitMs)) throw err;
+      log.warn(`MySQL not reachable (attempt ${attempt}: ${(err as Error).message}); retrying in ${delay} ms`);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+}

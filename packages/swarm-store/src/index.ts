@@ -1,0 +1,6 @@
+export * from './types.js';
+export * from './keys.js';
+export * from './scripts.js';
+export * from './selection-plan.js';
+export * from './lists.js';
+export { RedisPeerStore, defineScripts } from './redis-peer-store.js';

@@ -1,0 +1,54 @@
+/**
+ * Redis key names. Global lists are plain keys; one torrent's keys share the hash tag
+ * `{<hex info_hash>}` so they live in one slot. The prefix lets several trackers share a Redis.
+ */
+export interface TorrentKeys {
+  state: string;
+  peers: string;
+  seeders: string;
+  leechers: string;
+  seeders4: string;
+  seeders6: string;
+  leechers4: string;
+  leechers6: string;
+}
+
+export interface KeySchema {
+  prefix: string;
+  users: string;
+  torrents: string;
+  tokens: string;
+  whitelist: string;
+  whitelistLens: string;
+  delReasons: string;
+  deletedUsers: string;
+  swarms: string;
+  torrent(hex: string): TorrentKeys;
+}
+
+export function keySchema(prefix: string): KeySchema {
+  return {
+    prefix,
+    users: `${prefix}users`,
+    torrents: `${prefix}torrents`,
+    tokens: `${prefix}tokens`,
+    whitelist: `${prefix}whitelist`,
+    whitelistLens: `${prefix}whitelist:lens`,
+    delReasons: `${prefix}delreasons`,
+    deletedUsers: `${prefix}deleted-users`,
+    swarms: `${prefix}swarms`,
+    torrent(hex: string): TorrentKeys {
+      const tag = `{${hex}}`;
+      return {
+        state: `${prefix}t:${tag}`,
+        peers: `${prefix}p:${tag}`,
+        seeders: `${prefix}s:${tag}`,
+        leechers: `${prefix}l:${tag}`,
+        seeders4: `${prefix}s4:${tag}`,
+        seeders6: `${prefix}s6:${tag}`,
+        leechers4: `${prefix}l4:${tag}`,
+        leechers6: `${prefix}l6:${tag}`,
+      };
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import type { Redis } from 'ioredis';
+import { keySchema, type KeySchema } from './keys.js';
+import { loadScripts } from './scripts.js';
+import type {
+  AnnounceInput,
+  AnnounceOutcome,
+  PeerEntry,
+  PeerStore,
+  ReapResult,
+  ScrapeEntry,
+  ScrapeOutcome,
+} from './types.js';
+
+type Arg = string | Buffer | number;
+type ScriptFn = (...args: Arg[]) => Promise<unknown>;
+
+const EVENT_ARG: Record<AnnounceInput['event'], string> = {
+  started: 'started',
+  completed: 'completed',
+  stopped: 'stopped',
+  none: '',
+};
+const EMPTY = Buffer.alloc(0);
+/** Peers examined per torrent per reap call; the reaper loops while a batch comes back full. */
+const REAP_BATCH = 500;
+
+/** Registers every script in `redis/` on the connection (EVALSHA, falling back to EVAL once). */
+export function defineScripts(redis: Redis, scriptsDir?: string): void {
+  for (const s of loadScripts(scriptsDir)) {
+    if (typeof (redis as unknown as Record<string, unknown>)[s.name] === 'function') continue;
+    redis.defineCommand(s.name, s.numberOfKeys === undefined ? { lua: s.lua } : { numberOfKeys: s.numberOfKeys, lua: s.lua });
+  }
+}
+
+function scriptFn(redis: Redis, name: string): ScriptFn {
+  const fn = (redis as unknown as Record<string, ScriptFn | undefined>)[name];
+  if (typeof fn !== 'function') throw new Error(`Redis script ${name} is not defined`);
+  return fn.bind(redis);
+}
+
+function asNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (Buffer.isBuffer(v)) return Number(v.toString('latin1'));
+  if (typeof v === 'string') return Number(v);
+  throw new TypeError(`unexpected Redis reply element ${typeof v}`);
+}
+
+function asBuffer(v: unknown): Buffer {
+  if (Buffer.isBuffer(v)) return v;
+  if (typeof v === 'string') return Buffer.from(v, 'latin1');
+  throw new TypeError(`unexpected Redis reply element ${typeof v}`);
+}
+
+function asArray(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v;
+  throw new TypeError('unexpected Redis reply: not an array');
+}
+
+/** Members come back as endpoint (6 or 18 bytes) .. peer_id (20 bytes). */
+function peerEntries(members: unknown, addrLen: 4 | 16): PeerEntry[] {
+  return asArray(members).map((m) => {
+    const b = asBuffer(m);
+    return {
+      ip: b.subarray(0, addrLen),
+      port: b.readUInt16BE(addrLen),
+      peerId: b.subarray(addrLen + 2),
+    };
+  });
+}
+
+export class RedisPeerStore implements PeerStore {
+  readonly keys: KeySchema;
+  readonly #announce: ScriptFn;
+  readonly #scrape: ScriptFn;
+  readonly #reap: ScriptFn;
+
+  constructor(private readonly redis: Redis, prefix: string) {
+    this.keys = keySchema(prefix);
+    defineScripts(redis);
+    this.#announce = scriptFn(redis, 'announceBuffer');
+    this.#scrape = scriptFn(redis, 'scrape');
+    this.#reap = scriptFn(redis, 'reap');
+  }
+
+  async announce(a: AnnounceInput): Promise<AnnounceOutcome> {
+    const k = this.keys;
+    const hex = a.infoHash.toString('hex');
+    const t = k.torrent(hex);
+    const reply = asArray(
+      await this.#announce(
+        k.users, k.torrents, k.whitelist, k.whitelistLens, k.delReasons, k.deletedUsers, k.swarms,
+        t.state, t.peers, t.seeders, t.leechers, t.seeders4, t.seeders6, t.leechers4, t.leechers6,
+        a.passkey, a.infoHash, a.preError, a.postError, a.peerId, EVENT_ARG[a.event],
+        a.left, a.uploaded, a.downloaded, a.corrupt, a.port,
+        a.ipv4 ?? EMPTY, a.ipv6 ?? EMPTY, a.numwant, a.plan, a.withPeerIds ? 'd' : 'c', hex,
+      ),
+    );
+    const code = asNumber(reply[0]);
+    if (code === 0) {
+      const reason = asBuffer(reply[1]).toString('utf8');
+      const extra = reply[2] === undefined ? '' : asBuffer(reply[2]).toString('latin1');
+      if (extra) {
+        const [r, time] = extra.split('|');
+        return { kind: 'failure', reason, deletion: { reason: Number(r), time: Number(time) } };
+      }
+      return { kind: 'failure', reason };
+    }
+    if (code === 2) return { kind: 'forbidden', reason: asBuffer(reply[1]).toString('utf8') };
+    const seeders = asNumber(reply[1]);
+    const leechers = asNumber(reply[2]);
+    const snatched = asNumber(reply[3]);
+    if (a.withPeerIds) {
+      return {
+        kind: 'ok-list', seeders, leechers, snatched,
+        peers: [...peerEntries(reply[4], 4), ...peerEntries(reply[5], 16)],
+      };
+    }
+    return { kind: 'ok', seeders, leechers, snatched, peers: asBuffer(reply[4]), peers6: asBuffer(reply[5]) };
+  }
+
+  async scrape(passkey: string, infoHashes: Buffer[]): Promise<ScrapeOutcome> {
+    const k = this.keys;
+    const keys: string[] = [k.users, k.torrents];
+    for (const ih of infoHashes) {
+      const t = k.torrent(ih.toString('hex'));
+      keys.push(t.state, t.seeders, t.leechers);
+    }
+    const reply = asArray(await this.#scrape(keys.length, ...keys, passkey, ...infoHashes));
+    if (asNumber(reply[0]) === 0) return { kind: 'failure', reason: asBuffer(reply[1]).toString('utf8') };
+    const files: ScrapeEntry[] = [];
+    infoHashes.forEach((infoHash, i) => {
+      const complete = asNumber(reply[1 + i * 3]);
+      if (complete < 0) return;
+      files.push({ infoHash, complete, incomplete: asNumber(reply[2 + i * 3]), downloaded: asNumber(reply[3 + i * 3]) });
+    });
+    return { kind: 'ok', files };
+  }
+
+  /** Walks the set of torrents that may hold peers (SSCAN, so Redis is never blocked for long). */
+  async reap(cutoff: number): Promise<ReapResult> {
+    const k = this.keys;
+    const result: ReapResult = { torrents: 0, seeders: 0, leechers: 0 };
+    let cursor = '0';
+    do {
+      const [next, hexes] = await this.redis.sscan(k.swarms, cursor, 'COUNT', 200);
+      cursor = next;
+      await Promise.all(hexes.map(async (hex) => {
+        const t = k.torrent(hex);
+        for (;;) {
+          const r = asArray(await this.#reap(
+            k.swarms, t.state, t.peers, t.seeders, t.leechers, t.seeders4, t.seeders6, t.leechers4, t.leechers6,
+            cutoff, REAP_BATCH, hex,
+          ));
+          const seeders = asNumber(r[0]);
+          const leechers = asNumber(r[1]);
+          result.seeders += seeders;
+          result.leechers += leechers;
+          if (seeders + leechers > 0) result.torrents += 1;
+          if (seeders < REAP_BATCH && leechers < REAP_BATCH) break;
+        }
+      }));
+    } while (cursor !== '0');
+    return result;
+  }
+}

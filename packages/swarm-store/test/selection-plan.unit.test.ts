@@ -1,0 +1,30 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { selectionPlan } from '../src/selection-plan.js';
+import { keySchema } from '../src/keys.js';
+import { loadScripts, resolveIncludes } from '../src/scripts.js';
+
+it('leechers get seeders first, then leechers; seeders get leechers only', () => {
+  assert.equal(selectionPlan(true, false), 's4l4');
+  assert.equal(selectionPlan(false, false), 'l4');
+});
+
+it('requesters with IPv6 get IPv6 endpoints, then IPv4 endpoints of IPv4-only peers', () => {
+  assert.equal(selectionPlan(true, true), 's6sol6lo');
+  assert.equal(selectionPlan(false, true), 'l6lo');
+});
+
+it('keeps one torrent\'s keys in one hash slot', () => {
+  const t = keySchema('x:').torrent('abcd');
+  for (const k of Object.values(t)) assert.match(k, /\{abcd\}$/);
+});
+
+it('names scripts after their job and key count, and inlines includes once', () => {
+  const scripts = loadScripts();
+  const announce = scripts.find((s) => s.name === 'announce');
+  assert.equal(announce?.numberOfKeys, 15);
+  assert.equal(scripts.find((s) => s.name === 'scrape')?.numberOfKeys, undefined);
+  assert.doesNotMatch(announce?.lua ?? '', /@include/);
+  assert.equal((announce?.lua.match(/local function unpackPeer/g) ?? []).length, 1);
+  assert.throws(() => resolveIncludes('--- @include "nope"', '/nonexistent'));
+});

@@ -1,0 +1,133 @@
+--[[
+  One announce, in one round trip: authenticate the passkey, find the torrent, check the
+  client whitelist, insert/update/move/remove the peer, keep the lists and endpoint sets
+  in step, record a completion, and pick the peers to return.
+
+  Validation the worker could do alone (peer_id shape, address checks) arrives as
+  ARGV[3]/ARGV[4] so that failures keep Ocelot's precedence (passkey, torrent, peer id,
+  whitelist, address) without a second round trip; nothing is written before the last of them.
+
+  KEYS[1]  users          HASH  passkey -> "uid|can_leech|protected"
+  KEYS[2]  torrents       HASH  info_hash -> "tid|free|snatched_at_load"
+  KEYS[3]  whitelist      SET   peer_id prefixes
+  KEYS[4]  whitelist lens SET   distinct prefix lengths (empty set: no whitelist)
+  KEYS[5]  del reasons    HASH  info_hash -> "reason|unix time"
+  KEYS[6]  deleted users  ZSET  uid -> unix time removed
+  KEYS[7]  swarms         SET   hex info_hashes that may hold peers (the reaper's work list)
+  KEYS[8]  torrent state  HASH  snatched, ...
+  KEYS[9]  peers          HASH  peer key (uid u32 .. peer_id) -> packed record
+  KEYS[10] seeders        ZSET  peer key -> last announce
+  KEYS[11] leechers       ZSET  peer key -> last announce
+  KEYS[12..15] endpoint sets: seeders v4, seeders v6, leechers v4, leechers v6
+
+  ARGV: passkey, info_hash, pre-whitelist error, post-whitelist error, peer_id, event,
+        left, uploaded, downloaded, corrupt, port, ipv4 (4 bytes or ''), ipv6 (16 or ''),
+        numwant (clamped), selection plan, reply mode ('c' compact, 'd' with peer ids), hex info_hash
+
+  Returns {0, reason[, extra]} for a failure before any write, {2, reason} for a failure
+  after the bookkeeping (leeching forbidden), or
+  {1, seeders, leechers, snatched, peers, peers6} (blobs in mode 'c', arrays in mode 'd').
+]]
+--- @include "includes/peerRecord"
+--- @include "includes/endpoints"
+--- @include "includes/selectPeers"
+
+local rawUser = redis.call('HGET', KEYS[1], ARGV[1])
+if not rawUser then return {0, 'Passkey not found'} end
+
+local rawTorrent = redis.call('HGET', KEYS[2], ARGV[2])
+if not rawTorrent then
+  return {0, 'Unregistered torrent', redis.call('HGET', KEYS[5], ARGV[2]) or ''}
+end
+
+if ARGV[3] ~= '' then return {0, ARGV[3]} end
+
+local peerId = ARGV[5]
+local lens = redis.call('SMEMBERS', KEYS[4])
+if #lens > 0 then
+  local allowed = false
+  for _, len in ipairs(lens) do
+    local n = tonumber(len)
+    if n <= #peerId and redis.call('SISMEMBER', KEYS[3], string.sub(peerId, 1, n)) == 1 then
+      allowed = true
+      break
+    end
+  end
+  if not allowed then return {0, 'Your client is not on the whitelist'} end
+end
+
+if ARGV[4] ~= '' then return {0, ARGV[4]} end
+
+-- All checks passed: from here on, state changes.
+local now = tonumber(redis.call('TIME')[1])
+local uidStr, canLeechStr = string.match(rawUser, '^(%d+)|(%d)')
+local uid = tonumber(uidStr)
+local canLeech = canLeechStr == '1'
+local snatchBase = tonumber(string.match(rawTorrent, '^%d+|%d+|(%d+)') or '0')
+
+local event = ARGV[6]
+local left, up, down, corrupt = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
+local port = tonumber(ARGV[11])
+local stopped = event == 'stopped'
+local seederNow = left == 0
+
+local peerKey = struct.pack('>I4', uid) .. peerId
+local sets = { s4 = KEYS[12], s6 = KEYS[13], l4 = KEYS[14], l6 = KEYS[15] }
+local setList = { KEYS[12], KEYS[13], KEYS[14], KEYS[15] }
+
+local raw = redis.call('HGET', KEYS[9], peerKey)
+local old = raw and unpackPeer(raw) or nil
+
+-- A completion counts once per download: a peer already seeding records no snatch;
+-- a brand-new peer announcing 'completed' does (as Ocelot).
+local snatch = event == 'completed' and seederNow and (old == nil or not old.seeder)
+
+local p = { left = left, port = port, v4 = ARGV[12], v6 = ARGV[13], last = now,
+            visible = seederNow or canLeech, seeder = seederNow }
+if old == nil or event == 'started' then
+  -- new session: set the baseline, credit nothing
+  p.first, p.up, p.down, p.corrupt, p.announces = now, up, down, corrupt, 1
+elseif up < old.up or down < old.down then
+  -- counters went backwards (client restarted without 'started'): new baseline
+  p.first, p.up, p.down, p.corrupt, p.announces = old.first, up, down, old.corrupt, old.announces + 1
+else
+  p.first, p.up, p.down, p.corrupt, p.announces = old.first, up, down, corrupt, old.announces + 1
+end
+
+if stopped then
+  if old then
+    redis.call('HDEL', KEYS[9], peerKey)
+    redis.call('ZREM', old.seeder and KEYS[10] or KEYS[11], peerKey)
+    syncEndpoints(setList, old, nil, peerKey)
+  end
+else
+  redis.call('HSET', KEYS[9], peerKey, packPeer(p))
+  if old and old.seeder ~= p.seeder then
+    redis.call('ZREM', old.seeder and KEYS[10] or KEYS[11], peerKey)
+  end
+  redis.call('ZADD', p.seeder and KEYS[10] or KEYS[11], now, peerKey)
+  syncEndpoints(setList, old, p, peerKey)
+  if old == nil then redis.call('SADD', KEYS[7], ARGV[17]) end
+end
+
+local snatched = redis.call('HGET', KEYS[8], 'snatched')
+snatched = snatched and tonumber(snatched) or snatchBase
+if snatch then
+  snatched = snatched + 1
+  redis.call('HSET', KEYS[8], 'snatched', snatched)
+end
+
+local seeders = redis.call('ZCARD', KEYS[10])
+local leechers = redis.call('ZCARD', KEYS[11])
+
+if left > 0 and not canLeech then return {2, 'Access denied, leeching forbidden'} end
+
+local numwant = stopped and 0 or tonumber(ARGV[14])
+local portB = struct.pack('>I2', port)
+local own4 = p.v4 ~= '' and (p.v4 .. portB) or ''
+local own6 = p.v6 ~= '' and (p.v6 .. portB) or ''
+local withIds = ARGV[16] == 'd'
+local out4, out6 = selectPeers(ARGV[15], numwant, sets, string.sub(peerKey, 1, 4), own4, own6, KEYS[6], withIds)
+
+if withIds then return {1, seeders, leechers, snatched, out4, out6} end
+return {1, seeders, leechers, snatched, table.concat(out4), table.concat(out6)}
