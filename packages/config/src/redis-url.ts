@@ -1,0 +1,47 @@
+// redis_url: validation plus password stripping, so a URL can be shown in errors and logs.
+
+import { fail, ok, quote, type ValueType } from './value-type.js';
+
+function tryUrl(raw: string): URL | undefined {
+  try {
+    return new URL(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes the password (keeping an ACL user name). Returns undefined when that cannot be done
+ * safely: a string the URL parser rejects, or an `@` outside the authority, which hints at a
+ * password containing `/` or `#` that the parser has split into the path.
+ */
+export function stripUrlPassword(raw: string): string | undefined {
+  const url = tryUrl(raw);
+  if (url === undefined) return raw.includes('@') ? undefined : raw;
+  if ((url.pathname + url.search + url.hash).includes('@')) return undefined;
+  if (url.password === '') return raw;
+  url.password = '';
+  return url.href;
+}
+
+export function redisUrl(): ValueType<string> {
+  return {
+    type: 'url',
+    validation: 'a redis:// or rediss:// URL with a host and an optional /<database number>',
+    parse(raw) {
+      const url = tryUrl(raw);
+      if (url === undefined) return fail();
+      if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return fail('unsupported scheme');
+      if (url.hostname === '') return fail('missing host');
+      if (!/^(\/[0-9]*)?$/.test(url.pathname)) return fail('the path must be a database number');
+      if (url.hash !== '') return fail('unexpected #fragment');
+      return ok(raw);
+    },
+    // Not a secret as a whole: only its password part is, and show() strips that.
+    secret: false,
+    show(raw) {
+      const safe = stripUrlPassword(raw);
+      return safe === undefined ? null : quote(safe);
+    },
+  };
+}
