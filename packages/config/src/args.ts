@@ -3,14 +3,13 @@
 export type ParsedArgs = { configPath?: string; verbose: boolean } | { usage: string };
 
 /**
- * `argv` is C-style: argv[0] is the program name used in the usage text, e.g.
- * `parseArgs(process.argv.slice(1))`. A repeated `-c` keeps the last path, as Ocelot does.
+ * `argv` holds the arguments only, as in `parseArgs(process.argv.slice(2))`; `program` stands in
+ * for Ocelot's argv[0] in the usage text. A repeated `-c` keeps the last path, as Ocelot does.
  */
-export function parseArgs(argv: string[]): ParsedArgs {
-  const program = argv[0] ?? 'oncilla';
+export function parseArgs(argv: string[], program = 'oncilla'): ParsedArgs {
   let verbose = false;
   let configPath: string | undefined;
-  for (let i = 1; i < argv.length; i++) {
+  for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '-v') {
       verbose = true;

@@ -1,4 +1,7 @@
 // Renders ocelot.conf.example from the schema; a test keeps the checked-in file identical.
+// Regenerate: node --conditions=development --import tsx -e \
+//   "import('@oncilla/config').then(m => process.stdout.write(m.renderExampleConfig()))" \
+//   > packages/config/ocelot.conf.example
 
 import { CONFIG_KEYS, type ConfigKeySpec } from './schema.js';
 

@@ -19,7 +19,7 @@ export interface ConfigKeySpec<N extends string = string, T = unknown> {
   /** `ocelot`: a key Ocelot reads (an existing file keeps working); `oncilla`: ours. */
   readonly origin: 'ocelot' | 'oncilla';
   readonly type: string;
-  /** Raw text as it would be written in the file (valid by construction, checked by a test). */
+  /** Raw text as written in the file; a test checks that every default parses. */
   readonly default: string | ComputedDefault;
   /** What a valid value looks like; used in docs and after "expected" in errors. */
   readonly validation: string;
@@ -70,7 +70,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_SECRET = '0'.repeat(32);
 
-// Seconds a Node timer can hold is 2^31-1 ms (~24.8 days); week-long upper bounds stay well inside.
+// Node timers hold at most 2^31-1 ms (~24.8 days), so timer-driven keys stop at a week or less.
 const DAY = 86_400;
 const WEEK = 7 * DAY;
 const UINT32_MAX = 4_294_967_295;
