@@ -1,0 +1,147 @@
+/**
+ * `npm run bench`: starts throwaway Redis and MariaDB, seeds users and torrents, runs the real
+ * tracker with 1 and then 2 workers, drives keep-alive announces from a separate process, and
+ * prints and writes the figures (announces/s, latency, errors, Redis calls per announce, memory).
+ *
+ * Options: --duration S (15), --connections N (64), --torrents N (10000), --users N (10000),
+ * --max-swarm N (50), --workers 1,2, --out FILE (bench-results.json).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, startRedis } from '@oncilla/testkit';
+import { TrackerProcess } from '../../tracker/test/support/tracker-process.js';
+import type { GeneratorCommand, PhaseResult } from './load-generator.js';
+import { cpuSeconds, infoField, parseCommandStats, rssMiB } from './proc-stats.js';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '15' },
+    connections: { type: 'string', default: '64' },
+    torrents: { type: 'string', default: '10000' },
+    users: { type: 'string', default: '10000' },
+    'max-swarm': { type: 'string', default: '50' },
+    workers: { type: 'string', default: '1,2' },
+    out: { type: 'string', default: 'bench-results.json' },
+  },
+});
+const duration = Number(args.duration);
+const connections = Number(args.connections);
+const torrents = Number(args.torrents);
+const users = Number(args.users);
+const maxSwarm = Number(args['max-swarm']);
+const workerCounts = args.workers.split(',').map(Number);
+
+function ask(gen: ChildProcess, cmd: GeneratorCommand): Promise<{ type: string; result?: PhaseResult; peerCount?: number }> {
+  return new Promise((resolve) => {
+    gen.once('message', (m) => resolve(m as { type: string; result?: PhaseResult; peerCount?: number }));
+    gen.send(cmd);
+  });
+}
+
+const log = (msg: string): void => console.log(`[bench] ${msg}`);
+
+async function main(): Promise<void> {
+  log(`starting throwaway Redis and MariaDB; seeding ${users} users and ${torrents} torrents`);
+  const [redisServer, db] = await Promise.all([startRedis(), startMariaDb({ sqlMode: 'gazelle' })]);
+  const redis = new Redis(redisServer.url);
+  const conn = await db.connect();
+  await insertUsers(conn, Array.from({ length: users }, (_, i) => ({ id: i + 1, passkey: makePasskey(i + 1) })));
+  await insertTorrents(conn, Array.from({ length: torrents }, (_, i) => ({ id: i + 1, infoHash: makeInfoHash(i + 1) })));
+  await conn.end();
+
+  const gen = fork(new URL('./load-generator.ts', import.meta.url).pathname, [], { execArgv: ['--conditions=development', '--import', 'tsx'] });
+  const runs: Array<Record<string, unknown>> = [];
+  let warmedUp = false;
+  let peerCount = 0;
+  const memoryBefore = infoField(await redis.info('memory'), 'used_memory');
+
+  for (const workers of workerCounts) {
+    const tracker = await TrackerProcess.start({
+      redisUrl: redisServer.url,
+      mysql: db,
+      workers,
+      // info logs only at start-up and per reap; nothing per request
+      conf: { keepalive_timeout: 60, numwant_limit: 50, log_level: 'info', listen_host: '127.0.0.1' },
+    });
+    const ready = await ask(gen, { type: 'init', host: '127.0.0.1', port: tracker.port, connections, traffic: { torrents, users, maxSwarm, seed: 42 }, numwant: 50 });
+    peerCount = ready.peerCount ?? 0;
+    if (!warmedUp) {
+      log(`warm-up: ${peerCount} peers announce 'started'`);
+      const w = (await ask(gen, { type: 'warmup' })).result as PhaseResult;
+      log(`warm-up done: ${w.requests} announces in ${w.seconds.toFixed(1)} s, ${w.failures} failures, ${w.errors} errors`);
+      warmedUp = true;
+    }
+    const memInfo = await redis.info('memory');
+    const usedMemory = infoField(memInfo, 'used_memory');
+    const workerPids = tracker.logs.filter((l) => l.msg === 'worker listening').map((l) => l.pid as number);
+    const pids = { primary: tracker.child.pid ?? 0, workers: workerPids, redis: redisServer.pid };
+    await redis.config('RESETSTAT');
+    const cpuBefore = { workers: workerPids.map(cpuSeconds), redis: cpuSeconds(redisServer.pid) };
+    log(`${workers} worker(s): ${duration} s of steady traffic over ${connections} keep-alive connections`);
+    const r = (await ask(gen, { type: 'run', durationMs: duration * 1000 })).result as PhaseResult;
+    const stats = parseCommandStats(await redis.info('commandstats'));
+    const cpuWorkers = workerPids.map(cpuSeconds).reduce((a, b, i) => a + b - cpuBefore.workers[i], 0);
+    const cpuRedis = cpuSeconds(redisServer.pid) - cpuBefore.redis;
+    const scriptCalls = (stats.evalsha ?? 0) + (stats.eval ?? 0);
+    const clientCalls = scriptCalls + Object.entries(stats)
+      .filter(([cmd]) => !['evalsha', 'eval', 'info', 'config|resetstat', 'config'].includes(cmd))
+      .reduce((a, [, n]) => a + n, 0);
+    const run = {
+      workers,
+      connections,
+      durationSeconds: Number(r.seconds.toFixed(2)),
+      announces: r.requests,
+      announcesPerSecond: Math.round(r.requests / r.seconds),
+      p50Ms: Number((r.p50us / 1000).toFixed(3)),
+      p99Ms: Number((r.p99us / 1000).toFixed(3)),
+      maxMs: Number((r.maxUs / 1000).toFixed(3)),
+      failures: r.failures,
+      failureSamples: r.failureSamples,
+      errors: r.errors,
+      redisScriptCallsPerAnnounce: Number((scriptCalls / r.requests).toFixed(3)),
+      redisCommandsInsideScriptsPerAnnounce: Number((Object.entries(stats).filter(([c]) => !['evalsha', 'eval', 'info'].includes(c)).reduce((a, [, n]) => a + n, 0) / r.requests).toFixed(2)),
+      note: 'commands run inside scripts are counted by Redis too; the round trips per announce are the script calls',
+      redisCallsUpperBoundPerAnnounce: Number((clientCalls / r.requests).toFixed(3)),
+      cpuMicrosecondsPerAnnounce: {
+        workers: Math.round((cpuWorkers * 1e6) / r.requests),
+        redis: Math.round((cpuRedis * 1e6) / r.requests),
+      },
+      memory: {
+        rssMiB: {
+          primary: Number(rssMiB(pids.primary).toFixed(1)),
+          workers: workerPids.map((p) => Number(rssMiB(p).toFixed(1))),
+          redis: Number(rssMiB(redisServer.pid).toFixed(1)),
+        },
+        redisUsedMemoryBytes: usedMemory,
+        activePeers: r.activePeers,
+        redisBytesPerPeer: Math.round((usedMemory - memoryBefore) / Math.max(1, r.activePeers)),
+      },
+    };
+    runs.push(run);
+    console.log(JSON.stringify(run, null, 2));
+    await tracker.stop();
+  }
+  gen.kill();
+  redis.disconnect();
+  await Promise.all([redisServer.cleanup(), db.cleanup()]);
+
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    settings: { duration, connections, torrents, users, maxSwarm, peers: peerCount, numwant: 50 },
+    runs,
+  };
+  writeFileSync(args.out, JSON.stringify(report, null, 2) + '\n');
+  log(`wrote ${args.out}`);
+  for (const r of runs) {
+    log(`${r.workers} worker(s): ${r.announcesPerSecond} announces/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.failures} failures, ${r.errors} errors, ${r.redisScriptCallsPerAnnounce} Redis calls/announce`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,115 @@
+/**
+ * Runs the real tracker (primary + workers) as a child process, the way an operator would:
+ * an ocelot.conf file plus TRACKER_* environment variables. Readiness is the primary's
+ * "tracker ready" log line, awaited as an event.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '@oncilla/testkit';
+
+const ROOT = new URL('../../../../', import.meta.url).pathname;
+const MAIN = join(ROOT, 'apps/tracker/src/main.ts');
+
+export const SITE_PASSWORD = 's'.repeat(16) + 'S'.repeat(16);
+export const REPORT_PASSWORD = 'r'.repeat(16) + 'R'.repeat(16);
+
+export interface TrackerOptions {
+  redisUrl: string;
+  mysql: { host: string; port: number; user: string; password: string; database: string };
+  workers?: number;
+  /** Extra ocelot.conf lines, key -> value. */
+  conf?: Record<string, string | number>;
+  env?: Record<string, string>;
+  port?: number;
+}
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  role?: string;
+  [k: string]: unknown;
+}
+
+export class TrackerProcess {
+  readonly logs: LogLine[] = [];
+  readonly stderr: string[] = [];
+  private waiters: Array<{ test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(readonly child: ChildProcess, readonly port: number, private readonly dir: string) {
+    let buf = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        let parsed: LogLine;
+        try {
+          parsed = JSON.parse(line) as LogLine;
+        } catch {
+          parsed = { level: 30, msg: line };
+        }
+        this.logs.push(parsed);
+        this.waiters = this.waiters.filter((w) => (w.test(parsed) ? (w.resolve(parsed), false) : true));
+      }
+    });
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk));
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  static async start(o: TrackerOptions): Promise<TrackerProcess> {
+    const port = o.port ?? (await freePort());
+    const dir = mkdtempSync(join(tmpdir(), 'oncilla-tracker-'));
+    const conf: Record<string, string | number> = {
+      listen_host: '127.0.0.1 ::1',
+      listen_port: port,
+      mysql_host: o.mysql.host,
+      mysql_port: o.mysql.port,
+      mysql_username: o.mysql.user,
+      mysql_password: o.mysql.password,
+      mysql_db: o.mysql.database,
+      site_password: SITE_PASSWORD,
+      report_password: REPORT_PASSWORD,
+      redis_url: o.redisUrl,
+      workers: o.workers ?? 2,
+      allow_private_peers: 1,
+      keepalive_timeout: 5,
+      log_level: 'info',
+      ...o.conf,
+    };
+    const file = join(dir, 'ocelot.conf');
+    writeFileSync(file, Object.entries(conf).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
+    const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', MAIN, '-c', file], {
+      cwd: ROOT,
+      env: { ...process.env, ...o.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const t = new TrackerProcess(child, port, dir);
+    const ready = t.waitFor((l) => l.msg === 'tracker ready');
+    const died = t.exited.then((e) => {
+      throw new Error(`tracker exited before ready (${JSON.stringify(e)}): ${t.stderr.join('')}\n${t.logs.map((l) => l.msg).join('\n')}`);
+    });
+    await Promise.race([ready, died]);
+    return t;
+  }
+
+  waitFor(test: (l: LogLine) => boolean): Promise<LogLine> {
+    const seen = this.logs.find(test);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => this.waiters.push({ test, resolve }));
+  }
+
+  url(path: string, host = '127.0.0.1'): string {
+    return `http://${host.includes(':') ? `[${host}]` : host}:${this.port}${path}`;
+  }
+
+  async stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    const e = await this.exited;
+    rmSync(this.dir, { recursive: true, force: true });
+    return e;
+  }
+}
