@@ -32,9 +32,12 @@ function hexValue(code: number): number {
 // fully escaped 20-byte hash. Safe to share: parsing is synchronous.
 let scratch = Buffer.allocUnsafe(2048);
 
-/** Decodes `s[start, end)`; a `%` needs two hex digits inside the range, else it stays literal. */
-function decodeRange(s: string, start: number, end: number): string {
-  const firstPercent = s.indexOf('%', start);
+/**
+ * Decodes `s[start, end)`, whose first `%` (if any) is at `firstPercent`
+ * (-1 or >= end when there is none). A `%` needs two hex digits inside the
+ * range, else it stays literal.
+ */
+function decodeRange(s: string, start: number, end: number, firstPercent: number): string {
   if (firstPercent === -1 || firstPercent >= end) return s.slice(start, end);
   if (end - start > scratch.length) scratch = Buffer.allocUnsafe(end - start);
   const out = scratch;
@@ -79,7 +82,7 @@ function decodeRangeSlow(s: string, start: number, end: number): string {
 
 /** Decodes a whole string the way parseQuery decodes keys and values. */
 export function percentDecode(s: string): string {
-  return decodeRange(s, 0, s.length);
+  return decodeRange(s, 0, s.length, s.indexOf('%'));
 }
 
 /**
@@ -90,6 +93,9 @@ export function percentDecode(s: string): string {
 export function parseQuery(raw: string): Query {
   const query: Query = Object.create(null);
   const length = raw.length;
+  // Position of the next `%`, tracked across pairs so that finding it costs
+  // one pass over the string rather than a search per key and value.
+  let percent = raw.indexOf('%');
   let start = 0;
   while (start <= length) {
     let amp = raw.indexOf('&', start);
@@ -97,8 +103,13 @@ export function parseQuery(raw: string): Query {
     if (amp > start) {
       let eq = raw.indexOf('=', start);
       if (eq === -1 || eq > amp) eq = amp;
-      const key = decodeRange(raw, start, eq);
-      const value = eq < amp ? decodeRange(raw, eq + 1, amp) : '';
+      if (percent !== -1 && percent < start) percent = raw.indexOf('%', start);
+      const key = decodeRange(raw, start, eq, percent);
+      let value = '';
+      if (eq < amp) {
+        if (percent !== -1 && percent <= eq) percent = raw.indexOf('%', eq + 1);
+        value = decodeRange(raw, eq + 1, amp, percent);
+      }
       const previous = query[key];
       if (previous === undefined) query[key] = value;
       else if (typeof previous === 'string') query[key] = [previous, value];
