@@ -12,7 +12,7 @@ import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, startRedis } from '@oncilla/testkit';
-import { TrackerProcess } from '../../tracker/test/support/tracker-process.js';
+import { TrackerProcess } from '@oncilla/tracker/launcher';
 import type { GeneratorCommand, PhaseResult } from './load-generator.js';
 import { cpuSeconds, infoField, parseCommandStats, rssMiB } from './proc-stats.js';
 

@@ -6,6 +6,8 @@ export type PrimaryMessage =
   | { type: 'shutdown' };
 
 export type WorkerMessage =
+  /** Sent once the worker's module has loaded and listens for messages; the primary answers with the config. */
+  | { type: 'hello' }
   | { type: 'listening' }
   | { type: 'fatal'; message: string };
 

@@ -38,9 +38,10 @@ export async function runPrimary(config: Config, warnings: string[]): Promise<vo
   const fork = (): void => {
     const w = cluster.fork();
     started.set(w.id, Date.now());
-    w.on('online', () => send(w, { type: 'config', config }));
     w.on('message', (m: unknown) => {
-      if (isWorkerMessage(m) && m.type === 'fatal') log.error(`worker ${w.process.pid}: ${m.message}`);
+      if (!isWorkerMessage(m)) return;
+      if (m.type === 'hello') send(w, { type: 'config', config });
+      else if (m.type === 'fatal') log.error(`worker ${w.process.pid}: ${m.message}`);
     });
   };
 

@@ -23,6 +23,8 @@ function firstConfig(): Promise<Config> {
       }
     };
     process.on('message', onMessage);
+    // Ask only now: a message sent before this listener existed would be lost.
+    sendToPrimary({ type: 'hello' });
   });
 }
 

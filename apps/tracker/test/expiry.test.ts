@@ -3,7 +3,7 @@ import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { insertTorrents, insertUsers, makeInfoHash, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
 import { decode, get, query } from './support/client.js';
-import { TrackerProcess } from './support/tracker-process.js';
+import { TrackerProcess } from '@oncilla/tracker/launcher';
 
 const IH = makeInfoHash(1);
 let redisServer: RedisServer;

@@ -14,7 +14,7 @@
 // exit hook then kills it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, fstatSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, fstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
@@ -276,6 +276,7 @@ export class ManagedProcess {
     if (!this.running) throw new Error(`${this.name} is not running`);
     this.signal('SIGSTOP');
     this.isPaused = true;
+    waitUntilStopped(this.pid);
   }
 
   resume(): void {
@@ -286,6 +287,29 @@ export class ManagedProcess {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/**
+ * SIGSTOP is delivered asynchronously: a thread already running can still answer a request.
+ * Wait (bounded, 2 s) until every thread of the process is in the stopped state.
+ */
+function waitUntilStopped(pid: number): void {
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + 2000;
+  while (Date.now() < deadline) {
+    let allStopped = true;
+    try {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        if (state !== 'T' && state !== 't') allStopped = false;
+      }
+    } catch {
+      return; // no /proc (not Linux) or the process is gone: nothing to wait for
+    }
+    if (allStopped) return;
+    Atomics.wait(tick, 0, 0, 1);
+  }
+}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

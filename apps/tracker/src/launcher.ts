@@ -1,5 +1,6 @@
 /**
  * Runs the real tracker (primary + workers) as a child process, the way an operator would:
+ * (used by the integration tests, the benchmark and `npm run demo`)
  * an ocelot.conf file plus TRACKER_* environment variables. Readiness is the primary's
  * "tracker ready" log line, awaited as an event.
  */
@@ -7,13 +8,25 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@oncilla/testkit';
+import { createServer } from 'node:net';
 
-const ROOT = new URL('../../../../', import.meta.url).pathname;
+const ROOT = new URL('../../../', import.meta.url).pathname;
 const MAIN = join(ROOT, 'apps/tracker/src/main.ts');
 
 export const SITE_PASSWORD = 's'.repeat(16) + 'S'.repeat(16);
 export const REPORT_PASSWORD = 'r'.repeat(16) + 'R'.repeat(16);
+
+/** A free TCP port on loopback (the kernel picks; there is a small race, fine for tests). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
 
 export interface TrackerOptions {
   redisUrl: string;
@@ -23,6 +36,8 @@ export interface TrackerOptions {
   conf?: Record<string, string | number>;
   env?: Record<string, string>;
   port?: number;
+  /** Called with every log line as it arrives (the demo prints them). */
+  onLog?: (line: LogLine) => void;
 }
 
 export interface LogLine {
@@ -38,7 +53,7 @@ export class TrackerProcess {
   private waiters: Array<{ test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  private constructor(readonly child: ChildProcess, readonly port: number, private readonly dir: string) {
+  private constructor(readonly child: ChildProcess, readonly port: number, private readonly dir: string, onLog?: (l: LogLine) => void) {
     let buf = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       buf += chunk;
@@ -53,6 +68,7 @@ export class TrackerProcess {
           parsed = { level: 30, msg: line };
         }
         this.logs.push(parsed);
+        onLog?.(parsed);
         this.waiters = this.waiters.filter((w) => (w.test(parsed) ? (w.resolve(parsed), false) : true));
       }
     });
@@ -87,7 +103,7 @@ export class TrackerProcess {
       env: { ...process.env, ...o.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const t = new TrackerProcess(child, port, dir);
+    const t = new TrackerProcess(child, port, dir, o.onLog);
     const ready = t.waitFor((l) => l.msg === 'tracker ready');
     const died = t.exited.then((e) => {
       throw new Error(`tracker exited before ready (${JSON.stringify(e)}): ${t.stderr.join('')}\n${t.logs.map((l) => l.msg).join('\n')}`);
