@@ -1,7 +1,7 @@
 --[[
   Scrape, read-only. Key count varies with the number of hashes, so it is given per call.
   KEYS[1] users, KEYS[2] torrents, then per requested hash: torrent state, seeders, leechers.
-  ARGV[1] passkey, ARGV[2..] the info_hashes in the same order.
+  ARGV[1] passkey, ARGV[2..] the hex info_hashes in the same order.
   Returns {0, reason} or {1, complete, incomplete, downloaded, ...} with -1 for unknown hashes.
 ]]
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {0, 'Passkey not found'} end

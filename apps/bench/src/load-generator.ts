@@ -9,6 +9,7 @@ import { TrafficModel, benchPeerId, percentile, type AnnounceSpec, type TrafficO
 
 export type GeneratorCommand =
   | { type: 'init'; host: string; port: number; connections: number; traffic: TrafficOptions; numwant: number }
+  | { type: 'retarget'; port: number }
   | { type: 'warmup' }
   | { type: 'run'; durationMs: number };
 
@@ -36,7 +37,7 @@ class Generator {
   private readonly hashes: string[];
   private readonly passkeys: string[];
 
-  constructor(private readonly c: Extract<GeneratorCommand, { type: 'init' }>) {
+  constructor(private c: Extract<GeneratorCommand, { type: 'init' }>) {
     this.model = new TrafficModel(c.traffic);
     this.hashes = Array.from({ length: c.traffic.torrents }, (_, i) => pct(makeInfoHash(i + 1)));
     this.passkeys = Array.from({ length: c.traffic.users }, (_, i) => makePasskey(i + 1));
@@ -130,6 +131,11 @@ class Generator {
     return this.drive(() => (Date.now() < end ? this.model.next() : undefined));
   }
 
+  /** The next tracker run (another worker count) keeps the simulated clients' state. */
+  retarget(port: number): void {
+    this.c = { ...this.c, port };
+  }
+
   get peerCount(): number {
     return this.model.peerCount;
   }
@@ -140,6 +146,9 @@ process.on('message', (m: GeneratorCommand) => {
   void (async () => {
     if (m.type === 'init') {
       gen = new Generator(m);
+      process.send?.({ type: 'ready', peerCount: gen.peerCount });
+    } else if (m.type === 'retarget' && gen) {
+      gen.retarget(m.port);
       process.send?.({ type: 'ready', peerCount: gen.peerCount });
     } else if (m.type === 'warmup' && gen) {
       process.send?.({ type: 'result', result: await gen.warmup() });

@@ -4,7 +4,8 @@
  * prints and writes the figures (announces/s, latency, errors, Redis calls per announce, memory).
  *
  * Options: --duration S (15), --connections N (64), --torrents N (10000), --users N (10000),
- * --max-swarm N (50), --workers 1,2, --out FILE (bench-results.json).
+ * --max-swarm N (50), --workers 1,2, --out FILE (bench-results.json), --auto-pipelining,
+ * --redis-aof always|everysec|off (always).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -25,6 +26,9 @@ const { values: args } = parseArgs({
     'max-swarm': { type: 'string', default: '50' },
     workers: { type: 'string', default: '1,2' },
     out: { type: 'string', default: 'bench-results.json' },
+    'auto-pipelining': { type: 'boolean', default: false },
+    /** Redis persistence: always (AOF, fsync per write: what exactly-once across a Redis crash needs), everysec, or off. */
+    'redis-aof': { type: 'string', default: 'always' },
   },
 });
 const duration = Number(args.duration);
@@ -45,7 +49,11 @@ const log = (msg: string): void => console.log(`[bench] ${msg}`);
 
 async function main(): Promise<void> {
   log(`starting throwaway Redis and MariaDB; seeding ${users} users and ${torrents} torrents`);
-  const [redisServer, db] = await Promise.all([startRedis(), startMariaDb({ sqlMode: 'gazelle' })]);
+  const aof = args['redis-aof'];
+  const [redisServer, db] = await Promise.all([
+    startRedis(aof === 'off' ? { appendonly: false } : aof === 'everysec' ? { appendonly: true, extraArgs: ['--appendfsync', 'everysec'] } : { appendonly: true }),
+    startMariaDb({ sqlMode: 'gazelle' }),
+  ]);
   const redis = new Redis(redisServer.url);
   const conn = await db.connect();
   await insertUsers(conn, Array.from({ length: users }, (_, i) => ({ id: i + 1, passkey: makePasskey(i + 1) })));
@@ -64,9 +72,16 @@ async function main(): Promise<void> {
       mysql: db,
       workers,
       // info logs only at start-up and per reap; nothing per request
-      conf: { keepalive_timeout: 60, numwant_limit: 50, log_level: 'info', listen_host: '127.0.0.1' },
+      conf: {
+        keepalive_timeout: 60, numwant_limit: 50, log_level: 'info', listen_host: '127.0.0.1',
+        redis_auto_pipelining: args['auto-pipelining'] ? 1 : 0,
+      },
+      // BENCH_PROFILE=dir writes V8 CPU profiles of the primary and workers there
+      nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
     });
-    const ready = await ask(gen, { type: 'init', host: '127.0.0.1', port: tracker.port, connections, traffic: { torrents, users, maxSwarm, seed: 42 }, numwant: 50 });
+    const ready = warmedUp
+      ? await ask(gen, { type: 'retarget', port: tracker.port })
+      : await ask(gen, { type: 'init', host: '127.0.0.1', port: tracker.port, connections, traffic: { torrents, users, maxSwarm, seed: 42 }, numwant: 50 });
     peerCount = ready.peerCount ?? 0;
     if (!warmedUp) {
       log(`warm-up: ${peerCount} peers announce 'started'`);
@@ -82,7 +97,9 @@ async function main(): Promise<void> {
     const cpuBefore = { workers: workerPids.map(cpuSeconds), redis: cpuSeconds(redisServer.pid) };
     log(`${workers} worker(s): ${duration} s of steady traffic over ${connections} keep-alive connections`);
     const r = (await ask(gen, { type: 'run', durationMs: duration * 1000 })).result as PhaseResult;
-    const stats = parseCommandStats(await redis.info('commandstats'));
+    const commandInfo = await redis.info('commandstats');
+    const stats = parseCommandStats(commandInfo);
+    if (process.env.BENCH_DUMP_COMMANDSTATS) console.log(commandInfo);
     const cpuWorkers = workerPids.map(cpuSeconds).reduce((a, b, i) => a + b - cpuBefore.workers[i], 0);
     const cpuRedis = cpuSeconds(redisServer.pid) - cpuBefore.redis;
     const scriptCalls = (stats.evalsha ?? 0) + (stats.eval ?? 0);
@@ -131,7 +148,7 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    settings: { duration, connections, torrents, users, maxSwarm, peers: peerCount, numwant: 50 },
+    settings: { duration, connections, torrents, users, maxSwarm, peers: peerCount, numwant: 50, autoPipelining: args['auto-pipelining'], redisAof: aof },
     runs,
   };
   writeFileSync(args.out, JSON.stringify(report, null, 2) + '\n');

@@ -36,6 +36,8 @@ export interface TrackerOptions {
   conf?: Record<string, string | number>;
   env?: Record<string, string>;
   port?: number;
+  /** Extra node flags (workers inherit them), e.g. --cpu-prof. */
+  nodeArgs?: string[];
   /** Called with every log line as it arrives (the demo prints them). */
   onLog?: (line: LogLine) => void;
 }
@@ -98,7 +100,7 @@ export class TrackerProcess {
     };
     const file = join(dir, 'ocelot.conf');
     writeFileSync(file, Object.entries(conf).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
-    const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', MAIN, '-c', file], {
+    const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', ...(o.nodeArgs ?? []), MAIN, '-c', file], {
       cwd: ROOT,
       env: { ...process.env, ...o.env },
       stdio: ['ignore', 'pipe', 'pipe'],

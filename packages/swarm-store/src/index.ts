@@ -4,3 +4,5 @@ export * from './scripts.js';
 export * from './selection-plan.js';
 export * from './lists.js';
 export { RedisPeerStore, defineScripts } from './redis-peer-store.js';
+export * from './selection.js';
+export { CANDIDATE_TTL_SECONDS } from './redis-peer-store.js';

@@ -11,6 +11,7 @@ export interface TorrentKeys {
   seeders6: string;
   leechers4: string;
   leechers6: string;
+  candidates: string;
 }
 
 export interface KeySchema {
@@ -23,6 +24,7 @@ export interface KeySchema {
   delReasons: string;
   deletedUsers: string;
   swarms: string;
+  cacheEpoch: string;
   torrent(hex: string): TorrentKeys;
 }
 
@@ -37,6 +39,7 @@ export function keySchema(prefix: string): KeySchema {
     delReasons: `${prefix}delreasons`,
     deletedUsers: `${prefix}deleted-users`,
     swarms: `${prefix}swarms`,
+    cacheEpoch: `${prefix}cache-epoch`,
     torrent(hex: string): TorrentKeys {
       const tag = `{${hex}}`;
       return {
@@ -48,6 +51,7 @@ export function keySchema(prefix: string): KeySchema {
         seeders6: `${prefix}s6:${tag}`,
         leechers4: `${prefix}l4:${tag}`,
         leechers6: `${prefix}l6:${tag}`,
+        candidates: `${prefix}c:${tag}`,
       };
     },
   };

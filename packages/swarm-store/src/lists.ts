@@ -109,12 +109,14 @@ export async function replaceUsers(redis: Redis, keys: KeySchema, users: UserRow
   for (let i = 0; i < users.length; i += BATCH) {
     await redis.zrem(keys.deletedUsers, ...users.slice(i, i + BATCH).map((u) => String(u.id)));
   }
+  // Their peers must vanish from every cached candidate list at once.
+  if (removed > 0) await redis.incr(keys.cacheEpoch);
   return { loaded, removed };
 }
 
 export async function replaceTorrents(redis: Redis, keys: KeySchema, torrents: TorrentRow[]): Promise<number> {
   return swapIn(redis, keys.torrents, (tmp) =>
-    fillHash(redis, tmp, torrents.filter((t) => t.infoHash.length > 0).map((t): [Buffer, string] => [t.infoHash, torrentValue(t)])),
+    fillHash(redis, tmp, torrents.filter((t) => t.infoHash.length > 0).map((t): [string, string] => [t.infoHash.toString('hex'), torrentValue(t)])),
   );
 }
 
@@ -123,7 +125,8 @@ export async function replaceTokens(redis: Redis, keys: KeySchema, tokens: Token
 }
 
 /**
- * Prefixes are matched against the raw peer_id; their distinct lengths go in a second key.
+ * Prefixes are matched against the peer_id (both as hex, as the announce script sees peer ids);
+ * their distinct byte lengths go in a second key.
  * Both keys are swapped in one MULTI so no announce sees one without the other.
  */
 export async function replaceWhitelist(redis: Redis, keys: KeySchema, prefixes: Buffer[]): Promise<number> {
@@ -131,7 +134,7 @@ export async function replaceWhitelist(redis: Redis, keys: KeySchema, prefixes: 
   const tmpList = `${keys.whitelist}:loading`;
   const tmpLens = `${keys.whitelistLens}:loading`;
   await redis.del(tmpList, tmpLens);
-  const n = await fillSet(redis, tmpList, prefixes);
+  const n = await fillSet(redis, tmpList, prefixes.map((p) => p.toString('hex')));
   await fillSet(redis, tmpLens, lens);
   const tx = redis.multi();
   if (n === 0) tx.del(keys.whitelist, keys.whitelistLens);

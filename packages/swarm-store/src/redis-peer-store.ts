@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import { keySchema, type KeySchema } from './keys.js';
+import { compactPeers, peerEntries, pickPeers, planFields, type SetField } from './selection.js';
 import { loadScripts } from './scripts.js';
 import type {
   AnnounceInput,
   AnnounceOutcome,
-  PeerEntry,
   PeerStore,
   ReapResult,
   ScrapeEntry,
@@ -20,9 +20,28 @@ const EVENT_ARG: Record<AnnounceInput['event'], string> = {
   stopped: 'stopped',
   none: '',
 };
-const EMPTY = Buffer.alloc(0);
 /** Peers examined per torrent per reap call; the reaper loops while a batch comes back full. */
 const REAP_BATCH = 500;
+/** How long a torrent's cached candidate peers live before they are drawn afresh. */
+export const CANDIDATE_TTL_SECONDS = 30;
+
+/** Compact candidate records: endpoint .. dual flag .. uid; non-compact ones add the hex peer_id. */
+const compactLen = (f: SetField): number => (f.endsWith('6') ? 23 : 11);
+const listLen = (f: SetField): number => compactLen(f) + 40;
+
+/** IPv6 as four u32s 'a:b:c:d', so it travels as a plain string. */
+function ipv6Arg(b: Buffer | undefined): string {
+  if (!b) return '';
+  return `${b.readUInt32BE(0)}:${b.readUInt32BE(4)}:${b.readUInt32BE(8)}:${b.readUInt32BE(12)}`;
+}
+
+function endpoint(addr: Buffer | undefined, port: number): Buffer | undefined {
+  if (!addr) return undefined;
+  const b = Buffer.allocUnsafe(addr.length + 2);
+  addr.copy(b);
+  b.writeUInt16BE(port, addr.length);
+  return b;
+}
 
 /** Registers every script in `redis/` on the connection (EVALSHA, falling back to EVAL once). */
 export function defineScripts(redis: Redis, scriptsDir?: string): void {
@@ -56,29 +75,18 @@ function asArray(v: unknown): unknown[] {
   throw new TypeError('unexpected Redis reply: not an array');
 }
 
-/** Members come back as endpoint (6 or 18 bytes) .. peer_id (20 bytes). */
-function peerEntries(members: unknown, addrLen: 4 | 16): PeerEntry[] {
-  return asArray(members).map((m) => {
-    const b = asBuffer(m);
-    return {
-      ip: b.subarray(0, addrLen),
-      port: b.readUInt16BE(addrLen),
-      peerId: b.subarray(addrLen + 2),
-    };
-  });
-}
-
 export class RedisPeerStore implements PeerStore {
   readonly keys: KeySchema;
   readonly #announce: ScriptFn;
   readonly #scrape: ScriptFn;
   readonly #reap: ScriptFn;
 
-  constructor(private readonly redis: Redis, prefix: string) {
+
+  constructor(private readonly redis: Redis, prefix: string, private readonly candidateCount = 100) {
     this.keys = keySchema(prefix);
     defineScripts(redis);
     this.#announce = scriptFn(redis, 'announceBuffer');
-    this.#scrape = scriptFn(redis, 'scrape');
+    this.#scrape = scriptFn(redis, 'scrapeBuffer');
     this.#reap = scriptFn(redis, 'reap');
   }
 
@@ -86,13 +94,17 @@ export class RedisPeerStore implements PeerStore {
     const k = this.keys;
     const hex = a.infoHash.toString('hex');
     const t = k.torrent(hex);
+    const fields = a.numwant > 0 ? planFields(a.plan) : [];
+    // Every argument is a string: ioredis then writes the command without a Buffer pass.
     const reply = asArray(
       await this.#announce(
         k.users, k.torrents, k.whitelist, k.whitelistLens, k.delReasons, k.deletedUsers, k.swarms,
         t.state, t.peers, t.seeders, t.leechers, t.seeders4, t.seeders6, t.leechers4, t.leechers6,
-        a.passkey, a.infoHash, a.preError, a.postError, a.peerId, EVENT_ARG[a.event],
-        a.left, a.uploaded, a.downloaded, a.corrupt, a.port,
-        a.ipv4 ?? EMPTY, a.ipv6 ?? EMPTY, a.numwant, a.plan, a.withPeerIds ? 'd' : 'c', hex,
+        t.candidates, k.cacheEpoch,
+        a.passkey, hex, a.preError, a.postError, a.peerId.toString('hex'), EVENT_ARG[a.event],
+        String(a.left), String(a.uploaded), String(a.downloaded), String(a.corrupt), String(a.port),
+        a.ipv4 ? String(a.ipv4.readUInt32BE(0)) : '', ipv6Arg(a.ipv6),
+        fields.join(''), a.withPeerIds ? 'd' : 'c', String(this.candidateCount), String(CANDIDATE_TTL_SECONDS),
       ),
     );
     const code = asNumber(reply[0]);
@@ -109,13 +121,18 @@ export class RedisPeerStore implements PeerStore {
     const seeders = asNumber(reply[1]);
     const leechers = asNumber(reply[2]);
     const snatched = asNumber(reply[3]);
+    const uid = asNumber(reply[4]);
+    const blobs = new Map<SetField, Buffer>();
+    fields.forEach((f, i) => {
+      const v = reply[5 + i];
+      blobs.set(f, Array.isArray(v) ? Buffer.concat(v.map(asBuffer)) : v === undefined ? Buffer.alloc(0) : asBuffer(v));
+    });
+    const who = { uid, own4: endpoint(a.ipv4, a.port), own6: endpoint(a.ipv6, a.port) };
+    const picked = pickPeers(a.plan, blobs, a.withPeerIds ? listLen : compactLen, a.numwant, who);
     if (a.withPeerIds) {
-      return {
-        kind: 'ok-list', seeders, leechers, snatched,
-        peers: [...peerEntries(reply[4], 4), ...peerEntries(reply[5], 16)],
-      };
+      return { kind: 'ok-list', seeders, leechers, snatched, peers: [...peerEntries(picked.v4, 4), ...peerEntries(picked.v6, 16)] };
     }
-    return { kind: 'ok', seeders, leechers, snatched, peers: asBuffer(reply[4]), peers6: asBuffer(reply[5]) };
+    return { kind: 'ok', seeders, leechers, snatched, peers: compactPeers(picked.v4, 6), peers6: compactPeers(picked.v6, 18) };
   }
 
   async scrape(passkey: string, infoHashes: Buffer[]): Promise<ScrapeOutcome> {
@@ -125,7 +142,7 @@ export class RedisPeerStore implements PeerStore {
       const t = k.torrent(ih.toString('hex'));
       keys.push(t.state, t.seeders, t.leechers);
     }
-    const reply = asArray(await this.#scrape(keys.length, ...keys, passkey, ...infoHashes));
+    const reply = asArray(await this.#scrape(keys.length, ...keys, passkey, ...infoHashes.map((h) => h.toString('hex'))));
     if (asNumber(reply[0]) === 0) return { kind: 'failure', reason: asBuffer(reply[1]).toString('utf8') };
     const files: ScrapeEntry[] = [];
     infoHashes.forEach((infoHash, i) => {
@@ -149,7 +166,7 @@ export class RedisPeerStore implements PeerStore {
         for (;;) {
           const r = asArray(await this.#reap(
             k.swarms, t.state, t.peers, t.seeders, t.leechers, t.seeders4, t.seeders6, t.leechers4, t.leechers6,
-            cutoff, REAP_BATCH, hex,
+            t.candidates, cutoff, REAP_BATCH, hex,
           ));
           const seeders = asNumber(r[0]);
           const leechers = asNumber(r[1]);

@@ -16,10 +16,13 @@ peerStoreConformance('Redis', async () => {
     loadTorrents: async (t) => void (await replaceTorrents(redis, keys, t)),
     loadWhitelist: async (p) => void (await replaceWhitelist(redis, keys, p)),
     deleteTorrent: async (ih, reason, time) => {
-      await redis.hdel(keys.torrents, ih);
-      await redis.hset(keys.delReasons, ih, `${reason}|${time}`);
+      await redis.hdel(keys.torrents, ih.toString('hex'));
+      await redis.hset(keys.delReasons, ih.toString('hex'), `${reason}|${time}`);
     },
-    markUserDeleted: async (id) => void (await redis.zadd(keys.deletedUsers, 0, String(id))),
+    markUserDeleted: async (id) => {
+      await redis.zadd(keys.deletedUsers, 0, String(id));
+      await redis.incr(keys.cacheEpoch);
+    },
     close: async () => {
       redis.disconnect();
       await server.cleanup();

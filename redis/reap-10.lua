@@ -1,8 +1,10 @@
 --[[
-  Removes the peers of one torrent that have not announced since the cutoff.
+  Removes the peers of one torrent that have not announced since the cutoff (their cached
+  candidates go with them).
   Bounded: at most ARGV[2] peers per list per call; the caller calls again while it returns
   a full batch.
-  KEYS: swarms, torrent state, peers, seeders, leechers, seeders v4, seeders v6, leechers v4, leechers v6
+  KEYS: swarms, torrent state, peers, seeders, leechers, seeders v4, seeders v6, leechers v4,
+        leechers v6, candidates
   ARGV: cutoff (unix seconds, strictly older peers go), limit, hex info_hash
   Returns {seeders removed, leechers removed, peers left}.
 ]]
@@ -17,7 +19,7 @@ for i, listKey in ipairs({ KEYS[4], KEYS[5] }) do
   for _, peerKey in ipairs(stale) do
     local raw = redis.call('HGET', KEYS[3], peerKey)
     if raw then
-      syncEndpoints(setList, unpackPeer(raw), nil, peerKey)
+      syncEndpoints(setList, KEYS[10], unpackPeer(raw), nil, peerKey)
       redis.call('HDEL', KEYS[3], peerKey)
     end
     redis.call('ZREM', listKey, peerKey)

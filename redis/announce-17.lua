@@ -1,36 +1,41 @@
 --[[
   One announce, in one round trip: authenticate the passkey, find the torrent, check the
-  client whitelist, insert/update/move/remove the peer, keep the lists and endpoint sets
-  in step, record a completion, and pick the peers to return.
+  client whitelist, insert/update/move/remove the peer, keep the lists and endpoint sets in
+  step, record a completion, and hand back candidate peers for the worker to pick from.
 
-  Validation the worker could do alone (peer_id shape, address checks) arrives as
-  ARGV[3]/ARGV[4] so that failures keep Ocelot's precedence (passkey, torrent, peer id,
-  whitelist, address) without a second round trip; nothing is written before the last of them.
+  Failures the worker can find alone (peer_id shape, addresses) arrive in ARGV[3]/ARGV[4] so
+  that failures keep Ocelot's precedence (passkey, torrent, peer id, whitelist, address)
+  without a second round trip. Nothing is written before the last check.
+
+  Arguments are all strings (binary values as hex or numbers), so clients send them cheaply.
 
   KEYS[1]  users          HASH  passkey -> "uid|can_leech|protected"
-  KEYS[2]  torrents       HASH  info_hash -> "tid|free|snatched_at_load"
+  KEYS[2]  torrents       HASH  hex info_hash -> "tid|free|snatched_at_load"
   KEYS[3]  whitelist      SET   peer_id prefixes
-  KEYS[4]  whitelist lens SET   distinct prefix lengths (empty set: no whitelist)
-  KEYS[5]  del reasons    HASH  info_hash -> "reason|unix time"
+  KEYS[4]  whitelist lens SET   distinct prefix lengths (empty: no whitelist)
+  KEYS[5]  del reasons    HASH  hex info_hash -> "reason|unix time"
   KEYS[6]  deleted users  ZSET  uid -> unix time removed
   KEYS[7]  swarms         SET   hex info_hashes that may hold peers (the reaper's work list)
   KEYS[8]  torrent state  HASH  snatched, ...
-  KEYS[9]  peers          HASH  peer key (uid u32 .. peer_id) -> packed record
+  KEYS[9]  peers          HASH  peer key (uid u32 .. hex peer_id) -> packed record
   KEYS[10] seeders        ZSET  peer key -> last announce
   KEYS[11] leechers       ZSET  peer key -> last announce
   KEYS[12..15] endpoint sets: seeders v4, seeders v6, leechers v4, leechers v6
+  KEYS[16] candidates     HASH  cached candidate blobs per endpoint set
+  KEYS[17] cache epoch    STRING  moved when a user is removed
 
-  ARGV: passkey, info_hash, pre-whitelist error, post-whitelist error, peer_id, event,
-        left, uploaded, downloaded, corrupt, port, ipv4 (4 bytes or ''), ipv6 (16 or ''),
-        numwant (clamped), selection plan, reply mode ('c' compact, 'd' with peer ids), hex info_hash
+  ARGV: passkey, hex info_hash, pre-whitelist error, post-whitelist error, hex peer_id, event,
+        left, uploaded, downloaded, corrupt, port, ipv4 (u32 or ''), ipv6 (four u32 'a:b:c:d' or ''),
+        wanted sets (pairs: 's4', 'l6', ...), reply mode ('c' blobs, 'd' members with peer ids),
+        candidate count, candidate cache ttl (s)
 
   Returns {0, reason[, extra]} for a failure before any write, {2, reason} for a failure
   after the bookkeeping (leeching forbidden), or
-  {1, seeders, leechers, snatched, peers, peers6} (blobs in mode 'c', arrays in mode 'd').
+  {1, seeders, leechers, snatched, uid, <one blob or member list per wanted set>}.
 ]]
 --- @include "includes/peerRecord"
 --- @include "includes/endpoints"
---- @include "includes/selectPeers"
+--- @include "includes/candidates"
 
 local rawUser = redis.call('HGET', KEYS[1], ARGV[1])
 if not rawUser then return {0, 'Passkey not found'} end
@@ -42,13 +47,13 @@ end
 
 if ARGV[3] ~= '' then return {0, ARGV[3]} end
 
-local peerId = ARGV[5]
+local peerIdHex = ARGV[5]
 local lens = redis.call('SMEMBERS', KEYS[4])
 if #lens > 0 then
   local allowed = false
   for _, len in ipairs(lens) do
     local n = tonumber(len)
-    if n <= #peerId and redis.call('SISMEMBER', KEYS[3], string.sub(peerId, 1, n)) == 1 then
+    if n * 2 <= #peerIdHex and redis.call('SISMEMBER', KEYS[3], string.sub(peerIdHex, 1, n * 2)) == 1 then
       allowed = true
       break
     end
@@ -71,9 +76,15 @@ local port = tonumber(ARGV[11])
 local stopped = event == 'stopped'
 local seederNow = left == 0
 
-local peerKey = struct.pack('>I4', uid) .. peerId
-local sets = { s4 = KEYS[12], s6 = KEYS[13], l4 = KEYS[14], l6 = KEYS[15] }
-local setList = { KEYS[12], KEYS[13], KEYS[14], KEYS[15] }
+local v4 = ARGV[12] ~= '' and struct.pack('>I4', tonumber(ARGV[12])) or ''
+local v6 = ''
+if ARGV[13] ~= '' then
+  local a, b, c, d = string.match(ARGV[13], '^(%d+):(%d+):(%d+):(%d+)$')
+  v6 = struct.pack('>I4I4I4I4', tonumber(a), tonumber(b), tonumber(c), tonumber(d))
+end
+
+local peerKey = struct.pack('>I4', uid) .. peerIdHex
+local setKeys = { KEYS[12], KEYS[13], KEYS[14], KEYS[15] }
 
 local raw = redis.call('HGET', KEYS[9], peerKey)
 local old = raw and unpackPeer(raw) or nil
@@ -82,7 +93,7 @@ local old = raw and unpackPeer(raw) or nil
 -- a brand-new peer announcing 'completed' does (as Ocelot).
 local snatch = event == 'completed' and seederNow and (old == nil or not old.seeder)
 
-local p = { left = left, port = port, v4 = ARGV[12], v6 = ARGV[13], last = now,
+local p = { left = left, port = port, v4 = v4, v6 = v6, last = now,
             visible = seederNow or canLeech, seeder = seederNow }
 if old == nil or event == 'started' then
   -- new session: set the baseline, credit nothing
@@ -98,7 +109,7 @@ if stopped then
   if old then
     redis.call('HDEL', KEYS[9], peerKey)
     redis.call('ZREM', old.seeder and KEYS[10] or KEYS[11], peerKey)
-    syncEndpoints(setList, old, nil, peerKey)
+    syncEndpoints(setKeys, KEYS[16], old, nil, peerKey)
   end
 else
   redis.call('HSET', KEYS[9], peerKey, packPeer(p))
@@ -106,8 +117,8 @@ else
     redis.call('ZREM', old.seeder and KEYS[10] or KEYS[11], peerKey)
   end
   redis.call('ZADD', p.seeder and KEYS[10] or KEYS[11], now, peerKey)
-  syncEndpoints(setList, old, p, peerKey)
-  if old == nil then redis.call('SADD', KEYS[7], ARGV[17]) end
+  syncEndpoints(setKeys, KEYS[16], old, p, peerKey)
+  if old == nil then redis.call('SADD', KEYS[7], ARGV[2]) end
 end
 
 local snatched = redis.call('HGET', KEYS[8], 'snatched')
@@ -122,12 +133,19 @@ local leechers = redis.call('ZCARD', KEYS[11])
 
 if left > 0 and not canLeech then return {2, 'Access denied, leeching forbidden'} end
 
-local numwant = stopped and 0 or tonumber(ARGV[14])
-local portB = struct.pack('>I2', port)
-local own4 = p.v4 ~= '' and (p.v4 .. portB) or ''
-local own6 = p.v6 ~= '' and (p.v6 .. portB) or ''
-local withIds = ARGV[16] == 'd'
-local out4, out6 = selectPeers(ARGV[15], numwant, sets, string.sub(peerKey, 1, 4), own4, own6, KEYS[6], withIds)
+local reply = {1, seeders, leechers, snatched, uid}
+if stopped or ARGV[14] == '' then return reply end
 
-if withIds then return {1, seeders, leechers, snatched, out4, out6} end
-return {1, seeders, leechers, snatched, table.concat(out4), table.concat(out6)}
+local fields = {}
+for i = 1, #ARGV[14], 2 do fields[#fields + 1] = string.sub(ARGV[14], i, i + 1) end
+local sets = { s4 = KEYS[12], s6 = KEYS[13], l4 = KEYS[14], l6 = KEYS[15] }
+local size = tonumber(ARGV[16])
+if ARGV[15] == 'd' then
+  -- non-compact replies (rare) need peer ids: full members, drawn afresh
+  for _, f in ipairs(fields) do reply[#reply + 1] = redis.call('ZRANDMEMBER', sets[f], size) end
+  return reply
+end
+local epoch = redis.call('GET', KEYS[17]) or '0'
+local blobs = candidates(KEYS[16], fields, sets, size, tonumber(ARGV[17]), epoch, now, KEYS[6])
+for _, f in ipairs(fields) do reply[#reply + 1] = blobs[f] end
+return reply

@@ -1,0 +1,86 @@
+/**
+ * Picking the peers to hand out, from the candidate records the announce script returns.
+ * Pure: the rules live here (tested without Redis), the script only supplies candidates.
+ *
+ * A record is  endpoint (6 bytes IPv4 / 18 bytes IPv6) .. dual-stack flag (1) .. uid (4, BE)
+ * [.. hex peer_id (40), in the non-compact form].
+ */
+import type { PeerEntry } from './types.js';
+
+export type SetField = 's4' | 's6' | 'l4' | 'l6';
+
+/** The distinct endpoint sets a plan reads, in plan order (`o` reads the IPv4 set). */
+export function planFields(plan: string): SetField[] {
+  const out: SetField[] = [];
+  for (let i = 0; i + 1 < plan.length; i += 2) {
+    const f = `${plan[i]}${plan[i + 1] === '6' ? '6' : '4'}` as SetField;
+    if (!out.includes(f)) out.push(f);
+  }
+  return out;
+}
+
+export interface Requester {
+  uid: number;
+  /** Own IPv4 endpoint (6 bytes) and IPv6 endpoint (18 bytes), to skip. */
+  own4?: Buffer;
+  own6?: Buffer;
+}
+
+export interface Picked {
+  /** Records chosen for `peers` (IPv4) and `peers6`. */
+  v4: Buffer[];
+  v6: Buffer[];
+}
+
+/**
+ * Follows the plan (see selectionPlan): from each source, walk its records from a random
+ * start (wrapping), skipping the requester's own user and endpoints and, for `o` sources, peers
+ * that also have IPv6; stop at numwant.
+ */
+export function pickPeers(
+  plan: string,
+  blobs: Map<SetField, Buffer>,
+  recordLen: (f: SetField) => number,
+  numwant: number,
+  who: Requester,
+  random: () => number = Math.random,
+): Picked {
+  const picked: Picked = { v4: [], v6: [] };
+  let found = 0;
+  for (let i = 0; i + 1 < plan.length && found < numwant; i += 2) {
+    const fam = plan[i + 1];
+    const field = `${plan[i]}${fam === '6' ? '6' : '4'}` as SetField;
+    const blob = blobs.get(field);
+    if (!blob || blob.length === 0) continue;
+    const len = recordLen(field);
+    const epLen = fam === '6' ? 18 : 6;
+    const own = fam === '6' ? who.own6 : who.own4;
+    const n = Math.floor(blob.length / len);
+    const start = Math.floor(random() * n);
+    for (let k = 0; k < n && found < numwant; k++) {
+      const off = ((start + k) % n) * len;
+      if (blob.readUInt32BE(off + epLen + 1) === who.uid) continue;
+      if (fam === 'o' && blob[off + epLen] === 1) continue;
+      if (own && blob.compare(own, 0, epLen, off, off + epLen) === 0) continue;
+      (fam === '6' ? picked.v6 : picked.v4).push(blob.subarray(off, off + len));
+      found++;
+    }
+  }
+  return picked;
+}
+
+/** The compact strings: endpoints only. */
+export function compactPeers(records: Buffer[], epLen: 6 | 18): Buffer {
+  const out = Buffer.allocUnsafe(records.length * epLen);
+  records.forEach((r, i) => r.copy(out, i * epLen, 0, epLen));
+  return out;
+}
+
+/** The non-compact form: address, port and peer id of each record (which carry the hex peer id). */
+export function peerEntries(records: Buffer[], addrLen: 4 | 16): PeerEntry[] {
+  return records.map((r) => ({
+    ip: r.subarray(0, addrLen),
+    port: r.readUInt16BE(addrLen),
+    peerId: Buffer.from(r.subarray(addrLen + 7).toString('latin1'), 'hex'),
+  }));
+}
