@@ -74,12 +74,17 @@ export async function runPrimary(config: Config, warnings: string[]): Promise<vo
     whitelist: counts.whitelist,
   }, 'tracker ready');
 
+  let firstSignal = '';
   const shutdown = async (signal: string): Promise<void> => {
     if (shuttingDown) {
+      // Ctrl-C twice forces the exit, as in Ocelot. A different signal during the drain (the
+      // terminal's SIGINT plus a supervisor's SIGTERM) is the same request, not a second one.
+      if (signal !== firstSignal) return;
       log.warn('second signal: shutting down uncleanly');
       process.exit(1);
     }
     shuttingDown = true;
+    firstSignal = signal;
     log.info(`${signal}: closing tracker`);
     clearInterval(reaper);
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
