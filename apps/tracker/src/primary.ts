@@ -26,7 +26,7 @@ export async function runPrimary(config: Config, warnings: string[]): Promise<vo
 
   const redis = createRedis(config.redisUrl, false, log);
   await connectRedis(redis, log);
-  const store = new RedisPeerStore(redis, config.redisKeyPrefix);
+  const store = new RedisPeerStore(redis, config.redisKeyPrefix, { candidateCount: 2 * config.numwantLimit, readonly: config.readonly });
   const pool = createPool(config.mysql);
   await waitForMysql(pool, log);
   const counts = await loadLists(pool, redis, store.keys, log);

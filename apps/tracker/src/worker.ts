@@ -73,7 +73,7 @@ export async function runWorker(): Promise<void> {
   const log = createLogger(config.logLevel, 'worker');
   const redis = createRedis(config.redisUrl, config.redisAutoPipelining, log);
   await connectRedis(redis, log);
-  const store = new RedisPeerStore(redis, config.redisKeyPrefix);
+  const store = new RedisPeerStore(redis, config.redisKeyPrefix, { candidateCount: 2 * config.numwantLimit, readonly: config.readonly });
   const stats = new WorkerStats();
   let settings = handlerSettings(config);
   let proxies = parseCidrList(config.trustedProxies.join(' '));

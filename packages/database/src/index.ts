@@ -1,2 +1,3 @@
 export * from './connection.js';
 export * from './loaders.js';
+export type * from './rows.js';

@@ -14,6 +14,10 @@ export interface TorrentKeys {
   candidates: string;
 }
 
+/** Pending rows for MySQL (written by announces) and the batch being flushed (their renamed copy). */
+export const PENDING_KINDS = ['users', 'torrents', 'peers', 'snatches', 'tokens', 'free', 'ut'] as const;
+export type PendingKind = (typeof PENDING_KINDS)[number];
+
 export interface KeySchema {
   prefix: string;
   users: string;
@@ -25,6 +29,15 @@ export interface KeySchema {
   deletedUsers: string;
   swarms: string;
   cacheEpoch: string;
+  pending: Record<PendingKind, string>;
+  /** "uid:tid" of tokens used up by a completion, for the site's token-expiry callback. */
+  tokenExpiries: string;
+  batch: Record<PendingKind, string>;
+  /** The id of the batch being flushed (set while its keys exist). */
+  flushCurrent: string;
+  flushLease: string;
+  /** Rows MySQL refused, set aside (JSON lines), newest last. */
+  flushRejected: string;
   torrent(hex: string): TorrentKeys;
 }
 
@@ -40,6 +53,12 @@ export function keySchema(prefix: string): KeySchema {
     deletedUsers: `${prefix}deleted-users`,
     swarms: `${prefix}swarms`,
     cacheEpoch: `${prefix}cache-epoch`,
+    pending: Object.fromEntries(PENDING_KINDS.map((k) => [k, `${prefix}pend:${k}`])) as Record<PendingKind, string>,
+    batch: Object.fromEntries(PENDING_KINDS.map((k) => [k, `${prefix}batch:${k}`])) as Record<PendingKind, string>,
+    tokenExpiries: `${prefix}token-expiries`,
+    flushCurrent: `${prefix}flush:current`,
+    flushLease: `${prefix}flush:lease`,
+    flushRejected: `${prefix}flush:rejected`,
     torrent(hex: string): TorrentKeys {
       const tag = `{${hex}}`;
       return {

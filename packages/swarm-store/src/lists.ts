@@ -19,6 +19,8 @@ export interface TorrentRow {
   /** 0, 1, 2, 11, 12 or 13 (anything else is stored as 0). */
   freeTorrent: number;
   snatched: number;
+  /** torrents.balance: the starting point when Redis has no balance of its own for the torrent yet. */
+  balance?: number;
 }
 
 export interface TokenRow {
@@ -33,8 +35,8 @@ export function userValue(u: Pick<UserRow, 'id' | 'canLeech' | 'isProtected'>): 
   return `${u.id}|${u.canLeech ? 1 : 0}|${u.isProtected ? 1 : 0}`;
 }
 
-export function torrentValue(t: Pick<TorrentRow, 'id' | 'freeTorrent' | 'snatched'>): string {
-  return `${t.id}|${FREE_TYPES.has(t.freeTorrent) ? t.freeTorrent : 0}|${t.snatched}`;
+export function torrentValue(t: Pick<TorrentRow, 'id' | 'freeTorrent' | 'snatched' | 'balance'>): string {
+  return `${t.id}|${FREE_TYPES.has(t.freeTorrent) ? t.freeTorrent : 0}|${t.snatched}|${t.balance ?? 0}`;
 }
 
 export function tokenMember(t: TokenRow): string {

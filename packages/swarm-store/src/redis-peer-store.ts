@@ -82,7 +82,12 @@ export class RedisPeerStore implements PeerStore {
   readonly #reap: ScriptFn;
 
 
-  constructor(private readonly redis: Redis, prefix: string, private readonly candidateCount = 100) {
+  readonly #readonly: boolean;
+  readonly #candidateCount: number;
+
+  constructor(private readonly redis: Redis, prefix: string, opts: { candidateCount?: number; readonly?: boolean } = {}) {
+    this.#candidateCount = opts.candidateCount ?? 100;
+    this.#readonly = opts.readonly ?? false;
     this.keys = keySchema(prefix);
     defineScripts(redis);
     this.#announce = scriptFn(redis, 'announceBuffer');
@@ -100,11 +105,14 @@ export class RedisPeerStore implements PeerStore {
       await this.#announce(
         k.users, k.torrents, k.whitelist, k.whitelistLens, k.delReasons, k.deletedUsers, k.swarms,
         t.state, t.peers, t.seeders, t.leechers, t.seeders4, t.seeders6, t.leechers4, t.leechers6,
-        t.candidates, k.cacheEpoch,
+        t.candidates, k.cacheEpoch, k.tokens,
+        k.pending.users, k.pending.torrents, k.pending.peers, k.pending.snatches, k.pending.tokens,
+        k.pending.free, k.pending.ut, k.tokenExpiries,
         a.passkey, hex, a.preError, a.postError, a.peerId.toString('hex'), EVENT_ARG[a.event],
         String(a.left), String(a.uploaded), String(a.downloaded), String(a.corrupt), String(a.port),
         a.ipv4 ? String(a.ipv4.readUInt32BE(0)) : '', ipv6Arg(a.ipv6),
-        fields.join(''), a.withPeerIds ? 'd' : 'c', String(this.candidateCount), String(CANDIDATE_TTL_SECONDS),
+        fields.join(''), a.withPeerIds ? 'd' : 'c', String(this.#candidateCount), String(CANDIDATE_TTL_SECONDS),
+        a.ipText4, a.ipText6, a.userAgent, this.#readonly ? '1' : '0',
       ),
     );
     const code = asNumber(reply[0]);
@@ -166,7 +174,8 @@ export class RedisPeerStore implements PeerStore {
         for (;;) {
           const r = asArray(await this.#reap(
             k.swarms, t.state, t.peers, t.seeders, t.leechers, t.seeders4, t.seeders6, t.leechers4, t.leechers6,
-            t.candidates, cutoff, REAP_BATCH, hex,
+            t.candidates, k.torrents, k.pending.torrents, k.pending.peers,
+            cutoff, REAP_BATCH, hex, this.#readonly ? '1' : '0',
           ));
           const seeders = asNumber(r[0]);
           const leechers = asNumber(r[1]);

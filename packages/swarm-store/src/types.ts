@@ -21,6 +21,11 @@ export interface AnnounceInput {
   plan: string;
   /** true for compact=0 replies, which list peer ids. */
   withPeerIds: boolean;
+  /** For xbt_files_users / xbt_snatched (blanked by the script for IP-protected users). */
+  ipText4: string;
+  ipText6: string;
+  /** User-Agent, at most 51 characters (the column's size). */
+  userAgent: string;
 }
 
 export interface PeerEntry {

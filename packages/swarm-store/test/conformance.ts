@@ -60,6 +60,9 @@ export function input(over: Partial<AnnounceInput> & { passkey: string; peerId: 
     numwant: 50,
     plan: selectionPlan(left > 0, ipv6 !== undefined),
     withPeerIds: false,
+    ipText4: '198.51.100.7',
+    ipText6: '',
+    userAgent: 'conformance/1.0',
     ...over,
   };
 }

@@ -18,6 +18,9 @@ import { announceInterval } from './interval.js';
 import type { HandlerSettings } from './settings.js';
 import type { WorkerStats } from './stats.js';
 
+/** xbt_files_users.useragent is varchar(51). */
+const USER_AGENT_COLUMN = 51;
+
 export interface ClientInfo {
   remoteAddress: string;
   xForwardedFor?: string;
@@ -70,6 +73,9 @@ export async function handleAnnounce(deps: AnnounceDeps, passkey: string, q: Que
     numwant: clampNumwant(params.numwantRaw, s.numwantLimit),
     plan: selectionPlan(params.left > 0, a6 !== undefined),
     withPeerIds: !params.compact,
+    ipText4: typeof addrs === 'string' ? '' : addrs.text4,
+    ipText6: typeof addrs === 'string' ? '' : addrs.text6,
+    userAgent: (params.userAgent ?? '').slice(0, USER_AGENT_COLUMN),
   });
 
   switch (outcome.kind) {

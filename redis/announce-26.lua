@@ -23,11 +23,15 @@
   KEYS[12..15] endpoint sets: seeders v4, seeders v6, leechers v4, leechers v6
   KEYS[16] candidates     HASH  cached candidate blobs per endpoint set
   KEYS[17] cache epoch    STRING  moved when a user is removed
+  KEYS[18] tokens         SET   "tid:uid" of active freeleech tokens
+  KEYS[19..25] pending rows: users, torrents, peers, snatches, tokens, free, users_torrents
+  KEYS[26] token expiries LIST  "uid:tid" for the site callback (see includes/accounting.lua)
 
   ARGV: passkey, hex info_hash, pre-whitelist error, post-whitelist error, hex peer_id, event,
         left, uploaded, downloaded, corrupt, port, ipv4 (u32 or ''), ipv6 (four u32 'a:b:c:d' or ''),
         wanted sets (pairs: 's4', 'l6', ...), reply mode ('c' blobs, 'd' members with peer ids),
-        candidate count, candidate cache ttl (s)
+        candidate count, candidate cache ttl (s), ipv4 text, ipv6 text, user agent (for the DB),
+        readonly ('1': record nothing for MySQL)
 
   Returns {0, reason[, extra]} for a failure before any write, {2, reason} for a failure
   after the bookkeeping (leeching forbidden), or
@@ -36,6 +40,7 @@
 --- @include "includes/peerRecord"
 --- @include "includes/endpoints"
 --- @include "includes/candidates"
+--- @include "includes/accounting"
 
 local rawUser = redis.call('HGET', KEYS[1], ARGV[1])
 if not rawUser then return {0, 'Passkey not found'} end
@@ -65,10 +70,12 @@ if ARGV[4] ~= '' then return {0, ARGV[4]} end
 
 -- All checks passed: from here on, state changes.
 local now = tonumber(redis.call('TIME')[1])
-local uidStr, canLeechStr = string.match(rawUser, '^(%d+)|(%d)')
+local uidStr, canLeechStr, protectedStr = string.match(rawUser, '^(%d+)|(%d)|(%d)')
 local uid = tonumber(uidStr)
 local canLeech = canLeechStr == '1'
-local snatchBase = tonumber(string.match(rawTorrent, '^%d+|%d+|(%d+)') or '0')
+local tidStr, freeStr, snatchBase, balanceBase = string.match(rawTorrent, '^(%d+)|(%d+)|(%d+)|?(%-?%d*)')
+local tid, free = tonumber(tidStr), tonumber(freeStr)
+local record = ARGV[21] ~= '1'
 
 local event = ARGV[6]
 local left, up, down, corrupt = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
@@ -95,14 +102,55 @@ local snatch = event == 'completed' and seederNow and (old == nil or not old.see
 
 local p = { left = left, port = port, v4 = v4, v6 = v6, last = now,
             visible = seederNow or canLeech, seeder = seederNow }
+-- Transfer since the last announce (§6.5): a new session sets the baseline and credits nothing,
+-- counters that went backwards reset it, otherwise the deltas count.
+local du, dd, dc = 0, 0, 0
+local updateTorrent, peerChanged, normal = false, false, false
 if old == nil or event == 'started' then
-  -- new session: set the baseline, credit nothing
   p.first, p.up, p.down, p.corrupt, p.announces = now, up, down, corrupt, 1
+  updateTorrent, peerChanged = true, true
 elseif up < old.up or down < old.down then
-  -- counters went backwards (client restarted without 'started'): new baseline
   p.first, p.up, p.down, p.corrupt, p.announces = old.first, up, down, old.corrupt, old.announces + 1
+  peerChanged = true
 else
   p.first, p.up, p.down, p.corrupt, p.announces = old.first, up, down, corrupt, old.announces + 1
+  normal = true
+  du, dd, dc = up - old.up, down - old.down, corrupt - old.corrupt
+  if dc ~= 0 then updateTorrent = true end
+  if du ~= 0 or dd ~= 0 or dc ~= 0 then peerChanged = true end
+end
+if stopped or (old and old.seeder ~= seederNow) then updateTorrent = true end
+
+local balanceDelta = -dc
+local upspeed, downspeed = 0, 0
+local hasToken = nil
+if du ~= 0 or dd ~= 0 then
+  balanceDelta = balanceDelta + du - dd
+  updateTorrent = true
+  if now > old.last then
+    upspeed, downspeed = math.floor(du / (now - old.last)), math.floor(dd / (now - old.last))
+  end
+  hasToken = redis.call('SISMEMBER', KEYS[18], tidStr .. ':' .. uidStr) == 1
+  local cu, cd, fu, fd = discount(du, dd, free, hasToken)
+  if record then
+    hincr(KEYS[19], uidStr .. ':u', cu)
+    hincr(KEYS[19], uidStr .. ':d', cd)
+    if hasToken then hincr(KEYS[23], uidStr .. ':' .. tidStr, dd) end
+    local ft = uidStr .. ':' .. tidStr .. ':' .. freeStr
+    hincr(KEYS[24], ft .. ':u', fu)
+    hincr(KEYS[24], ft .. ':d', fd)
+    local ut = uidStr .. ':' .. tidStr
+    hincr(KEYS[25], ut .. ':cd', cd)
+    hincr(KEYS[25], ut .. ':cu', cu)
+    hincr(KEYS[25], ut .. ':rd', dd)
+    hincr(KEYS[25], ut .. ':ru', du)
+  end
+end
+if snatch then updateTorrent = true end
+-- Seed time: the whole gap since the last announce, if the peer was seeding through it (a
+-- leecher reporting left=0 without 'completed' counts as seeding already, as in Ocelot).
+if record and normal and (old.seeder or (seederNow and event ~= 'completed')) then
+  hincr(KEYS[25], uidStr .. ':' .. tidStr .. ':st', now - old.last)
 end
 
 if stopped then
@@ -121,15 +169,46 @@ else
   if old == nil then redis.call('SADD', KEYS[7], ARGV[2]) end
 end
 
-local snatched = redis.call('HGET', KEYS[8], 'snatched')
-snatched = snatched and tonumber(snatched) or snatchBase
+local state = redis.call('HMGET', KEYS[8], 'snatched', 'balance', 'lastflush')
+local snatched = tonumber(state[1] or snatchBase)
+local balance = tonumber(state[2] or (balanceBase ~= '' and balanceBase) or '0')
 if snatch then
   snatched = snatched + 1
   redis.call('HSET', KEYS[8], 'snatched', snatched)
 end
+if balanceDelta ~= 0 then
+  balance = balance + balanceDelta
+  redis.call('HSET', KEYS[8], 'balance', balance)
+end
 
 local seeders = redis.call('ZCARD', KEYS[10])
 local leechers = redis.call('ZCARD', KEYS[11])
+
+if record then
+  local isProtected = protectedStr == '1'
+  local ip4 = isProtected and '' or ARGV[18]
+  local ip6 = isProtected and '' or ARGV[19]
+  if snatch then
+    redis.call('RPUSH', KEYS[22], uidStr .. '|' .. tidStr .. '|' .. now .. '|' .. ip4 .. '|' .. ip6)
+    hincr(KEYS[25], uidStr .. ':' .. tidStr .. ':sn', 1)
+    -- The token is used up by the completion, with or without a transfer delta (fixes §14.13).
+    if hasToken == nil then hasToken = redis.call('SISMEMBER', KEYS[18], tidStr .. ':' .. uidStr) == 1 end
+    if hasToken then
+      redis.call('SREM', KEYS[18], tidStr .. ':' .. uidStr)
+      redis.call('RPUSH', KEYS[26], uidStr .. ':' .. tidStr)
+    end
+  end
+  -- The torrent row: on any change, and at least hourly while the torrent is active (the
+  -- site's crons read last_action and the counts).
+  if updateTorrent or tonumber(state[3] or '0') + 3600 < now then
+    redis.call('HSET', KEYS[20], tidStr, seeders .. '|' .. leechers .. '|' .. balance)
+    if snatch then redis.call('HINCRBY', KEYS[20], tidStr .. ':sn', 1) end
+    redis.call('HSET', KEYS[8], 'lastflush', now)
+  end
+  local kind = (peerChanged or stopped) and 'h' or 'l'
+  putPeerRow(KEYS[21], struct.pack('>I4I4', uid, tid) .. peerIdHex,
+    peerRow(kind, stopped and 0 or 1, p, up, down, upspeed, downspeed, now, ip4, ip6, ARGV[20]))
+end
 
 if left > 0 and not canLeech then return {2, 'Access denied, leeching forbidden'} end
 

@@ -1,0 +1,133 @@
+/**
+ * Turns a batch's raw Redis contents into typed rows for the MySQL writer. Pure: the formats are
+ * the ones `redis/includes/accounting.lua` writes.
+ */
+import type {
+  FlushBatch,
+  FreeTorrentRow,
+  PeerRow,
+  SnatchRow,
+  TokenUseRow,
+  TorrentStatsRow,
+  UserDeltaRow,
+  UserTorrentRow,
+} from '@oncilla/database';
+import type { RawBatch } from '@oncilla/swarm-store';
+
+const num = (b: Buffer | undefined): number => (b ? Number(b.toString('latin1')) : 0);
+
+/** 7-byte big-endian unsigned (Node reads at most 6 bytes at once). */
+function readU56(b: Buffer, off: number): number {
+  return b[off] * 2 ** 48 + b.readUIntBE(off + 1, 6);
+}
+
+function readLenPrefixed(b: Buffer, off: number): [string, number] {
+  const len = b[off];
+  return [b.toString('utf8', off + 1, off + 1 + len), off + 1 + len];
+}
+
+function users(raw: Map<string, Buffer>): UserDeltaRow[] {
+  const rows = new Map<number, UserDeltaRow>();
+  for (const [field, value] of raw) {
+    const [uid, col] = field.split(':');
+    const row = rows.get(Number(uid)) ?? { uid: Number(uid), uploaded: 0, downloaded: 0 };
+    if (col === 'u') row.uploaded += num(value);
+    else row.downloaded += num(value);
+    rows.set(row.uid, row);
+  }
+  return [...rows.values()];
+}
+
+function torrents(raw: Map<string, Buffer>): TorrentStatsRow[] {
+  const rows: TorrentStatsRow[] = [];
+  for (const [field, value] of raw) {
+    if (field.includes(':')) continue;
+    const [seeders, leechers, balance] = value.toString('latin1').split('|').map(Number);
+    rows.push({ tid: Number(field), seeders, leechers, balance, snatched: num(raw.get(`${field}:sn`)) });
+  }
+  return rows;
+}
+
+export function parsePeerRow(field: string, value: Buffer): PeerRow {
+  const key = Buffer.from(field, 'latin1');
+  const uid = key.readUInt32BE(0);
+  const tid = key.readUInt32BE(4);
+  const peerId = Buffer.from(key.subarray(8).toString('latin1'), 'hex');
+  const kind = value[0] === 0x68 ? 'heavy' : value[0] === 0x6c ? 'light' : 'deactivate';
+  const row: PeerRow = {
+    kind, uid, tid, peerId, active: 0, uploaded: 0, downloaded: 0, upspeed: 0, downspeed: 0, remaining: 0,
+    corrupt: 0, timespent: 0, announced: 0, ip: '', ipv6: '', useragent: '', mtime: 0,
+  };
+  if (kind === 'deactivate') return row;
+  let o = 1;
+  row.active = value[o] === 0 ? 0 : 1;
+  row.uploaded = readU56(value, o + 1);
+  row.downloaded = readU56(value, o + 8);
+  row.upspeed = value.readUInt32BE(o + 15);
+  row.downspeed = value.readUInt32BE(o + 19);
+  row.remaining = readU56(value, o + 23);
+  row.corrupt = readU56(value, o + 30);
+  row.timespent = value.readUInt32BE(o + 37);
+  row.announced = value.readUInt32BE(o + 41);
+  row.mtime = value.readUInt32BE(o + 45);
+  o += 49;
+  [row.ip, o] = readLenPrefixed(value, o);
+  [row.ipv6, o] = readLenPrefixed(value, o);
+  [row.useragent] = readLenPrefixed(value, o);
+  return row;
+}
+
+function snatches(raw: Buffer[]): SnatchRow[] {
+  return raw.map((b) => {
+    const [uid, tid, time, ip, ipv6] = b.toString('utf8').split('|');
+    return { uid: Number(uid), tid: Number(tid), time: Number(time), ip, ipv6 };
+  });
+}
+
+function tokens(raw: Map<string, Buffer>): TokenUseRow[] {
+  return [...raw].map(([field, value]) => {
+    const [uid, tid] = field.split(':').map(Number);
+    return { uid, tid, downloaded: num(value) };
+  });
+}
+
+function freeTorrents(raw: Map<string, Buffer>): FreeTorrentRow[] {
+  const rows = new Map<string, FreeTorrentRow>();
+  for (const [field, value] of raw) {
+    const [uid, tid, type, col] = field.split(':');
+    const key = `${uid}:${tid}:${type}`;
+    const row = rows.get(key) ?? { uid: Number(uid), tid: Number(tid), freeType: Number(type) as FreeTorrentRow['freeType'], uploaded: 0, downloaded: 0 };
+    if (col === 'u') row.uploaded += num(value);
+    else row.downloaded += num(value);
+    rows.set(key, row);
+  }
+  return [...rows.values()].filter((r) => r.uploaded !== 0 || r.downloaded !== 0);
+}
+
+const UT_COLUMNS = { st: 'seedtime', cd: 'downloaded', cu: 'uploaded', rd: 'realDownloaded', ru: 'realUploaded', sn: 'snatched' } as const;
+
+function userTorrents(raw: Map<string, Buffer>): UserTorrentRow[] {
+  const rows = new Map<string, UserTorrentRow>();
+  for (const [field, value] of raw) {
+    const [uid, tid, col] = field.split(':');
+    const key = `${uid}:${tid}`;
+    const row = rows.get(key) ?? { uid: Number(uid), tid: Number(tid), seedtime: 0, downloaded: 0, uploaded: 0, realDownloaded: 0, realUploaded: 0, snatched: 0 };
+    const name = UT_COLUMNS[col as keyof typeof UT_COLUMNS];
+    if (name) row[name] += num(value);
+    rows.set(key, row);
+  }
+  return [...rows.values()];
+}
+
+export function parseBatch(id: string, raw: RawBatch): FlushBatch {
+  return {
+    id,
+    users: users(raw.users),
+    torrents: torrents(raw.torrents),
+    peers: [...raw.peers].map(([f, v]) => parsePeerRow(f, v)),
+    snatches: snatches(raw.snatches),
+    tokens: tokens(raw.tokens),
+    freeTorrents: freeTorrents(raw.free),
+    userTorrents: userTorrents(raw.ut),
+  };
+}
