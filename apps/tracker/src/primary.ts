@@ -1,7 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import { redactedConfig, type Config } from '@oncilla/config';
-import { createPool, waitForMysql } from '@oncilla/database';
-import { RedisPeerStore } from '@oncilla/swarm-store';
+import { createPool, ensureFlushLog, waitForMysql } from '@oncilla/database';
+import { FlushBatches, RedisPeerStore } from '@oncilla/swarm-store';
+import { Flusher } from './flush/flusher.js';
 import { loadLists } from './load-lists.js';
 import { createLogger, type Logger } from './logger.js';
 import { isWorkerMessage, type PrimaryMessage } from './messages.js';
@@ -10,6 +11,8 @@ import { connectRedis, createRedis } from './redis-client.js';
 /** A worker that dies sooner than this after its start counts as a crash loop: back off. */
 const CRASH_WINDOW_MS = 5000;
 const SHUTDOWN_GRACE_MS = 15000;
+/** How long a graceful shutdown may spend flushing what is pending (it stays in Redis if cut short). */
+const FINAL_FLUSH_MS = 30000;
 
 function send(w: Worker, m: PrimaryMessage): void {
   if (w.isConnected()) w.send(m);
@@ -30,6 +33,8 @@ export async function runPrimary(config: Config, warnings: string[]): Promise<vo
   const pool = createPool(config.mysql);
   await waitForMysql(pool, log);
   const counts = await loadLists(pool, redis, store.keys, log);
+  if (!config.readonly) await ensureFlushLog(pool);
+  const flusher = new Flusher(redis, store.keys, new FlushBatches(redis, store.keys), pool, log, config.scheduleInterval);
 
   let shuttingDown = false;
   const started = new Map<number, number>();
@@ -64,6 +69,8 @@ export async function runPrimary(config: Config, warnings: string[]): Promise<vo
   await allListening;
 
   const reaper = startReaper(store, config, log);
+  // readonly: the announce script records nothing, so there is nothing to flush
+  if (!config.readonly) flusher.start();
 
   log.info({
     workers: config.workers,
@@ -96,6 +103,13 @@ export async function runPrimary(config: Config, warnings: string[]): Promise<vo
     }, SHUTDOWN_GRACE_MS);
     await exited;
     clearTimeout(timer);
+    // No worker answers any more: write out everything pending, then hand the lease on.
+    if (!config.readonly) {
+      flusher.stop();
+      const drained = await flusher.drain(Date.now() + FINAL_FLUSH_MS);
+      if (!drained) log.warn('not everything was flushed; the rest stays in Redis for the next start');
+      await flusher.releaseLease();
+    }
     await pool.end().catch(() => undefined);
     await redis.quit().catch(() => undefined);
     log.info('all clear, shutting down');

@@ -100,6 +100,9 @@ export async function runWorker(): Promise<void> {
       void shutdown();
     }
   });
+  // The IPC channel closes when the primary dies (even by SIGKILL): a worker without its primary
+  // would keep serving with nobody to restart or reconfigure it, so it goes too.
+  process.on('disconnect', () => process.exit(1));
   // The primary handles signals; a worker ignores them so Ctrl-C in a terminal does not
   // kill workers before the primary has drained them.
   process.on('SIGINT', () => undefined);

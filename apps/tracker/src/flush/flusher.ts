@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { applyBatch, pruneFlushLog, type Pool, type RejectedRow } from '@oncilla/database';
+import type { FlushBatches, KeySchema } from '@oncilla/swarm-store';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { parseBatch } from './parse-batch.js';
+
+export interface FlushStats {
+  batches: number;
+  rows: number;
+  rejected: number;
+  failures: number;
+  /** Seconds the oldest unflushed batch has waited (0 when nothing waits). */
+  lagSeconds: number;
+  lastError: string;
+}
+
+/** Rows MySQL refused are kept here (newest last) for an operator to look at. */
+const REJECTED_KEEP = 10_000;
+const MAX_BACKOFF_MS = 60_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
+/**
+ * The primary's flush loop. Every schedule_interval, if this primary holds the flush lease:
+ * finish the unfinished batch or cut a new one from the pending rows, write it to MySQL
+ * (exactly once per part, see @oncilla/database applyBatch), then delete it from Redis.
+ * On a MySQL failure the batch stays in Redis and the loop backs off; announces keep
+ * coalescing into the pending rows meanwhile.
+ */
+export class Flusher {
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  readonly stats: FlushStats = { batches: 0, rows: 0, rejected: 0, failures: 0, lagSeconds: 0, lastError: '' };
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<boolean> | undefined;
+  #nextAttempt = 0;
+  #backoff = 0;
+  #lastPrune = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: KeySchema,
+    private readonly batches: FlushBatches,
+    private readonly pool: Pool,
+    private readonly log: Logger,
+    private readonly intervalSeconds: number,
+  ) {}
+
+  get leaseTtlMs(): number {
+    return Math.max(10_000, this.intervalSeconds * 3_000);
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.tick(), this.intervalSeconds * 1000);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** One scheduled run; never overlaps another. */
+  async tick(): Promise<boolean> {
+    if (this.#running) return false;
+    if (Date.now() < this.#nextAttempt) return false;
+    this.#running = this.#flushIfLeader();
+    try {
+      return await this.#running;
+    } finally {
+      this.#running = undefined;
+    }
+  }
+
+  /** Flushes until nothing is pending (graceful shutdown), or until the deadline. */
+  async drain(deadline: number): Promise<boolean> {
+    if (this.#running) await this.#running.catch(() => undefined);
+    this.#nextAttempt = 0;
+    while (Date.now() < deadline) {
+      this.#nextAttempt = 0;
+      const did = await this.tick();
+      if (!did) {
+        if (this.stats.lastError) return false;
+        const sizes = await this.batches.pendingSizes();
+        const current = await this.batches.current();
+        if (!current && Object.values(sizes).every((n) => n === 0)) return true;
+        // another primary holds the lease: it will flush what is left
+        if (!(await this.batches.holdLease(this.owner, this.leaseTtlMs))) return true;
+      }
+    }
+    return false;
+  }
+
+  async releaseLease(): Promise<void> {
+    await this.batches.releaseLease(this.owner).catch(() => undefined);
+  }
+
+  async #flushIfLeader(): Promise<boolean> {
+    try {
+      if (!(await this.batches.holdLease(this.owner, this.leaseTtlMs))) return false;
+      const did = await this.#flushOnce();
+      this.#backoff = 0;
+      this.stats.lastError = '';
+      return did;
+    } catch (err) {
+      this.stats.failures++;
+      this.stats.lastError = (err as Error).message;
+      this.#backoff = Math.min(Math.max(this.#backoff * 2, this.intervalSeconds * 1000), MAX_BACKOFF_MS);
+      this.#nextAttempt = Date.now() + this.#backoff;
+      const current = await this.batches.current().catch(() => null);
+      this.stats.lagSeconds = current ? Math.floor(Date.now() / 1000) - current.startedAt : this.stats.lagSeconds;
+      this.log.error(
+        { err: this.stats.lastError, lagSeconds: this.stats.lagSeconds, retryInMs: this.#backoff },
+        `flush failed; pending rows stay in Redis, behind by ${this.stats.lagSeconds} s, retrying in ${Math.round(this.#backoff / 1000)} s`,
+      );
+      return false;
+    }
+  }
+
+  async #flushOnce(): Promise<boolean> {
+    const now = Math.floor(Date.now() / 1000);
+    const ref = await this.batches.begin(randomBytes(12).toString('hex'), now);
+    if (!ref) {
+      this.stats.lagSeconds = 0;
+      return false;
+    }
+    if (!ref.fresh) this.log.warn({ batch: ref.id }, 'resuming an unfinished flush batch');
+    const started = Date.now();
+    const batch = parseBatch(ref.id, await this.batches.read());
+    const result = await applyBatch(this.pool, batch, {
+      log: {
+        info: (m) => this.log.info(m),
+        warn: (m) => this.log.warn(m),
+        error: (m) => this.log.error(m),
+      },
+      onRejected: (r) => this.#setAside(r),
+    });
+    await this.batches.end(ref.id);
+    this.stats.batches++;
+    this.stats.rows += result.rows;
+    this.stats.rejected += result.rejected;
+    this.stats.lagSeconds = 0;
+    this.log.info(
+      { batch: ref.id, rows: result.rows, parts: result.parts, skipped: result.skipped, rejected: result.rejected, ms: Date.now() - started },
+      'flushed',
+    );
+    if (Date.now() - this.#lastPrune > PRUNE_EVERY_MS) {
+      this.#lastPrune = Date.now();
+      await pruneFlushLog(this.pool, 7 * 86400).catch((err: Error) => this.log.warn(`pruning oncilla_flush_log failed: ${err.message}`));
+    }
+    return true;
+  }
+
+  async #setAside(r: RejectedRow): Promise<void> {
+    // Buffers (peer ids) reach a replacer already as {type:'Buffer', data}: turn them into hex.
+    const json = JSON.stringify(r, (_k, v: unknown) =>
+      v && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer' ? Buffer.from((v as { data: number[] }).data).toString('hex') : v);
+    this.log.warn({ table: r.table, reason: r.reason }, 'row refused by MySQL, set aside');
+    await this.redis.multi().rpush(this.keys.flushRejected, json).ltrim(this.keys.flushRejected, -REJECTED_KEEP, -1).exec();
+  }
+}
