@@ -1,14 +1,17 @@
 import type { Config } from '@oncilla/config';
+import type { ClusterStats, StatsSnapshot } from './http/stats.js';
 
 /** IPC between the primary and its workers (node:cluster's channel, JSON-serialised). */
 export type PrimaryMessage =
   | { type: 'config'; config: Config }
-  | { type: 'shutdown' };
+  | { type: 'shutdown' }
+  | { type: 'cluster-stats'; stats: ClusterStats };
 
 export type WorkerMessage =
   /** Sent once the worker's module has loaded and listens for messages; the primary answers with the config. */
   | { type: 'hello' }
   | { type: 'listening' }
+  | { type: 'stats'; stats: StatsSnapshot }
   | { type: 'fatal'; message: string };
 
 export function isPrimaryMessage(m: unknown): m is PrimaryMessage {

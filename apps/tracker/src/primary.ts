@@ -6,6 +6,7 @@ import { Flusher } from './flush/flusher.js';
 import { loadLists } from './load-lists.js';
 import { createLogger, type Logger } from './logger.js';
 import { isWorkerMessage, type PrimaryMessage } from './messages.js';
+import { addSnapshots, emptySnapshot, type ClusterStats, type StatsSnapshot } from './http/stats.js';
 import { connectRedis, createRedis } from './redis-client.js';
 
 /** A worker that dies sooner than this after its start counts as a crash loop: back off. */
@@ -36,6 +37,38 @@ export async function runPrimary(config: Config, warnings: string[]): Promise<vo
   if (!config.readonly) await ensureFlushLog(pool);
   const flusher = new Flusher(redis, store.keys, new FlushBatches(redis, store.keys), pool, log, config.scheduleInterval);
 
+
+  // Cluster-wide counters: each worker reports every second; the sum goes back to all of them.
+  const startedAt = Math.floor(Date.now() / 1000);
+  const latest = new Map<number, StatsSnapshot>();
+  let retired = emptySnapshot();
+  let previous = { requests: 0, connections: 0, at: Date.now() };
+  const batches = new FlushBatches(redis, store.keys);
+  const statsTimer = setInterval(() => {
+    void (async () => {
+      let totals = retired;
+      const perWorker: Record<string, number> = {};
+      for (const [id, snap] of latest) {
+        totals = addSnapshots(totals, snap);
+        perWorker[String(id)] = snap.requests;
+      }
+      const now = Date.now();
+      const secs = Math.max(1, (now - previous.at) / 1000);
+      const pending = await batches.pendingSizes().catch(() => ({}));
+      const stats: ClusterStats = {
+        startedAt,
+        totals,
+        requestRate: Math.floor(Math.max(0, totals.requests - previous.requests) / secs),
+        connectionRate: Math.floor(Math.max(0, totals.openedConnections - previous.connections) / secs),
+        perWorker,
+        flush: { ...flusher.stats, pending },
+      };
+      previous = { requests: totals.requests, connections: totals.openedConnections, at: now };
+      for (const w of Object.values(cluster.workers ?? {})) if (w) send(w, { type: 'cluster-stats', stats });
+    })();
+  }, 1000);
+  statsTimer.unref();
+
   let shuttingDown = false;
   const started = new Map<number, number>();
   let restartDelay = 0;
@@ -46,11 +79,16 @@ export async function runPrimary(config: Config, warnings: string[]): Promise<vo
     w.on('message', (m: unknown) => {
       if (!isWorkerMessage(m)) return;
       if (m.type === 'hello') send(w, { type: 'config', config });
+      else if (m.type === 'stats') latest.set(w.id, m.stats);
       else if (m.type === 'fatal') log.error(`worker ${w.process.pid}: ${m.message}`);
     });
   };
 
   cluster.on('exit', (w, code, signal) => {
+    // a dead worker's counts stay in the totals
+    const last = latest.get(w.id);
+    if (last) retired = addSnapshots(retired, { ...last, openConnections: 0 });
+    latest.delete(w.id);
     const lived = Date.now() - (started.get(w.id) ?? 0);
     started.delete(w.id);
     if (shuttingDown) return;
@@ -125,10 +163,16 @@ function startReaper(store: RedisPeerStore, config: Config, log: Logger): NodeJS
   return setInterval(() => {
     if (running) return;
     running = true;
-    const cutoff = Math.floor(Date.now() / 1000) - config.peersTimeout;
+    const now = Math.floor(Date.now() / 1000);
+    const cutoff = now - config.peersTimeout;
     store
       .reap(cutoff)
-      .then((r) => log.info(`Reaped ${r.leechers} leechers and ${r.seeders} seeders from ${r.torrents} torrents`))
+      .then(async (r) => {
+        log.info(`Reaped ${r.leechers} leechers and ${r.seeders} seeders from ${r.torrents} torrents`);
+        const reasons = await store.pruneDeletionReasons(now, config.delReasonLifetime);
+        if (reasons) log.info(`Removed ${reasons} expired deletion reasons`);
+        await store.pruneDeletedUsers(cutoff - config.reapPeersInterval);
+      })
       .catch((err: Error) => log.error({ err: err.message }, 'reaper failed'))
       .finally(() => (running = false));
   }, config.reapPeersInterval * 1000).unref();

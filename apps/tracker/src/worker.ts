@@ -1,10 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { Config } from '@oncilla/config';
 import { parseCidrList } from '@oncilla/protocol';
-import { RedisPeerStore } from '@oncilla/swarm-store';
+import { RedisPeerStore, SiteControl } from '@oncilla/swarm-store';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './http/app.js';
-import { WorkerStats } from './http/stats.js';
+import { handleReport } from './http/report.js';
+import { emptySnapshot, WorkerStats, type ClusterStats } from './http/stats.js';
+import { handleUpdate } from './http/update.js';
 import { createLogger } from './logger.js';
 import { isPrimaryMessage, type WorkerMessage } from './messages.js';
 import { createRedis, connectRedis } from './redis-client.js';
@@ -75,6 +77,11 @@ export async function runWorker(): Promise<void> {
   await connectRedis(redis, log);
   const store = new RedisPeerStore(redis, config.redisKeyPrefix, { candidateCount: 2 * config.numwantLimit, readonly: config.readonly });
   const stats = new WorkerStats();
+  const control = new SiteControl(redis, store.keys);
+  let cluster: ClusterStats = {
+    startedAt: Math.floor(Date.now() / 1000), totals: emptySnapshot(), requestRate: 0, connectionRate: 0, perWorker: {},
+    flush: { lagSeconds: 0, rows: 0, batches: 0, failures: 0, rejected: 0, pending: {} },
+  };
   let settings = handlerSettings(config);
   let proxies = parseCidrList(config.trustedProxies.join(' '));
   let closing = false;
@@ -86,8 +93,15 @@ export async function runWorker(): Promise<void> {
     trustedProxies: () => proxies,
     closing: () => closing,
     log,
+    control: {
+      update: (q) => handleUpdate(control, q, log),
+      report: (q) => handleReport(control, () => cluster, q),
+    },
   });
   const servers = await listen(app, config);
+  for (const s of servers) stats.watch(s);
+  // The primary adds every worker's counters up and sends the sum back (report and /metrics).
+  setInterval(() => sendToPrimary({ type: 'stats', stats: stats.snapshot() }), 1000).unref();
 
   process.on('message', (m: unknown) => {
     if (!isPrimaryMessage(m)) return;
@@ -96,6 +110,8 @@ export async function runWorker(): Promise<void> {
       settings = handlerSettings(config);
       proxies = parseCidrList(config.trustedProxies.join(' '));
       for (const s of servers) tuneServer(s, config);
+    } else if (m.type === 'cluster-stats') {
+      cluster = m.stats;
     } else if (m.type === 'shutdown') {
       void shutdown();
     }

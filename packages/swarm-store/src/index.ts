@@ -7,3 +7,5 @@ export { RedisPeerStore, defineScripts } from './redis-peer-store.js';
 export * from './selection.js';
 export { CANDIDATE_TTL_SECONDS } from './redis-peer-store.js';
 export { FlushBatches, type BatchRef, type RawBatch } from './flush-batches.js';
+export * from './accounting-rules.js';
+export { SiteControl, freeTypeOf } from './site-control.js';

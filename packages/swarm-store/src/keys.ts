@@ -29,6 +29,10 @@ export interface KeySchema {
   deletedUsers: string;
   swarms: string;
   cacheEpoch: string;
+  /** Runtime overrides the site sets (update_announce_interval / _jitter); dropped on SIGHUP. */
+  settings: string;
+  /** seeders / leechers over every swarm, for the report. */
+  peerCounts: string;
   pending: Record<PendingKind, string>;
   /** "uid:tid" of tokens used up by a completion, for the site's token-expiry callback. */
   tokenExpiries: string;
@@ -53,6 +57,8 @@ export function keySchema(prefix: string): KeySchema {
     deletedUsers: `${prefix}deleted-users`,
     swarms: `${prefix}swarms`,
     cacheEpoch: `${prefix}cache-epoch`,
+    settings: `${prefix}settings`,
+    peerCounts: `${prefix}peer-counts`,
     pending: Object.fromEntries(PENDING_KINDS.map((k) => [k, `${prefix}pend:${k}`])) as Record<PendingKind, string>,
     batch: Object.fromEntries(PENDING_KINDS.map((k) => [k, `${prefix}batch:${k}`])) as Record<PendingKind, string>,
     tokenExpiries: `${prefix}token-expiries`,

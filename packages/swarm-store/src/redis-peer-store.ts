@@ -107,7 +107,7 @@ export class RedisPeerStore implements PeerStore {
         t.state, t.peers, t.seeders, t.leechers, t.seeders4, t.seeders6, t.leechers4, t.leechers6,
         t.candidates, k.cacheEpoch, k.tokens,
         k.pending.users, k.pending.torrents, k.pending.peers, k.pending.snatches, k.pending.tokens,
-        k.pending.free, k.pending.ut, k.tokenExpiries,
+        k.pending.free, k.pending.ut, k.tokenExpiries, k.settings, k.peerCounts,
         a.passkey, hex, a.preError, a.postError, a.peerId.toString('hex'), EVENT_ARG[a.event],
         String(a.left), String(a.uploaded), String(a.downloaded), String(a.corrupt), String(a.port),
         a.ipv4 ? String(a.ipv4.readUInt32BE(0)) : '', ipv6Arg(a.ipv6),
@@ -130,17 +130,22 @@ export class RedisPeerStore implements PeerStore {
     const leechers = asNumber(reply[2]);
     const snatched = asNumber(reply[3]);
     const uid = asNumber(reply[4]);
+    const override = (v: unknown): number | undefined => {
+      const s = v === undefined ? '' : asBuffer(v).toString('latin1');
+      return s === '' ? undefined : Number(s);
+    };
+    const settings = { announceInterval: override(reply[5]), announceJitter: override(reply[6]) };
     const blobs = new Map<SetField, Buffer>();
     fields.forEach((f, i) => {
-      const v = reply[5 + i];
+      const v = reply[7 + i];
       blobs.set(f, Array.isArray(v) ? Buffer.concat(v.map(asBuffer)) : v === undefined ? Buffer.alloc(0) : asBuffer(v));
     });
     const who = { uid, own4: endpoint(a.ipv4, a.port), own6: endpoint(a.ipv6, a.port) };
     const picked = pickPeers(a.plan, blobs, a.withPeerIds ? listLen : compactLen, a.numwant, who);
     if (a.withPeerIds) {
-      return { kind: 'ok-list', seeders, leechers, snatched, peers: [...peerEntries(picked.v4, 4), ...peerEntries(picked.v6, 16)] };
+      return { kind: 'ok-list', seeders, leechers, snatched, settings, peers: [...peerEntries(picked.v4, 4), ...peerEntries(picked.v6, 16)] };
     }
-    return { kind: 'ok', seeders, leechers, snatched, peers: compactPeers(picked.v4, 6), peers6: compactPeers(picked.v6, 18) };
+    return { kind: 'ok', seeders, leechers, snatched, settings, peers: compactPeers(picked.v4, 6), peers6: compactPeers(picked.v6, 18) };
   }
 
   async scrape(passkey: string, infoHashes: Buffer[]): Promise<ScrapeOutcome> {
@@ -161,6 +166,27 @@ export class RedisPeerStore implements PeerStore {
     return { kind: 'ok', files };
   }
 
+  /** Deletion reasons older than `lifetime` seconds are forgotten (HSCAN: bounded steps). */
+  async pruneDeletionReasons(now: number, lifetime: number): Promise<number> {
+    let removed = 0;
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(this.keys.delReasons, cursor, 'COUNT', 500);
+      cursor = next;
+      const old: string[] = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        if (now - Number(flat[i + 1].split('|')[1]) >= lifetime) old.push(flat[i]);
+      }
+      if (old.length) removed += await this.redis.hdel(this.keys.delReasons, ...old);
+    } while (cursor !== '0');
+    return removed;
+  }
+
+  /** Removed users whose peers must all have been reaped by now need no remembering. */
+  async pruneDeletedUsers(before: number): Promise<number> {
+    return this.redis.zremrangebyscore(this.keys.deletedUsers, '-inf', `(${before}`);
+  }
+
   /** Walks the set of torrents that may hold peers (SSCAN, so Redis is never blocked for long). */
   async reap(cutoff: number): Promise<ReapResult> {
     const k = this.keys;
@@ -174,7 +200,7 @@ export class RedisPeerStore implements PeerStore {
         for (;;) {
           const r = asArray(await this.#reap(
             k.swarms, t.state, t.peers, t.seeders, t.leechers, t.seeders4, t.seeders6, t.leechers4, t.leechers6,
-            t.candidates, k.torrents, k.pending.torrents, k.pending.peers,
+            t.candidates, k.torrents, k.pending.torrents, k.pending.peers, k.peerCounts,
             cutoff, REAP_BATCH, hex, this.#readonly ? '1' : '0',
           ));
           const seeders = asNumber(r[0]);

@@ -35,11 +35,17 @@ export interface PeerEntry {
   peerId: Buffer;
 }
 
+/** Runtime overrides the site set through the update API (undefined: use the config). */
+export interface RuntimeSettings {
+  announceInterval?: number;
+  announceJitter?: number;
+}
+
 export type AnnounceOutcome =
   | { kind: 'failure'; reason: string; deletion?: { reason: number; time: number } }
   | { kind: 'forbidden'; reason: string }
-  | { kind: 'ok'; seeders: number; leechers: number; snatched: number; peers: Buffer; peers6: Buffer }
-  | { kind: 'ok-list'; seeders: number; leechers: number; snatched: number; peers: PeerEntry[] };
+  | { kind: 'ok'; seeders: number; leechers: number; snatched: number; settings: RuntimeSettings; peers: Buffer; peers6: Buffer }
+  | { kind: 'ok-list'; seeders: number; leechers: number; snatched: number; settings: RuntimeSettings; peers: PeerEntry[] };
 
 export interface ScrapeEntry {
   infoHash: Buffer;

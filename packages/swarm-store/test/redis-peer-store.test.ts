@@ -29,3 +29,25 @@ peerStoreConformance('Redis', async () => {
     },
   };
 });
+
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { keySchema } from '../src/keys.js';
+
+it('forgets deletion reasons after their lifetime, and removed users after their peers', async () => {
+  const server = await startRedis({ appendonly: false });
+  const redis = new Redis(server.url);
+  try {
+    const store = new RedisPeerStore(redis, 'prune:');
+    const k = keySchema('prune:');
+    await redis.hset(k.delReasons, 'aa', '1|1000', 'bb', '2|5000');
+    assert.equal(await store.pruneDeletionReasons(5100, 1000), 1);
+    assert.deepEqual(await redis.hkeys(k.delReasons), ['bb']);
+    await redis.zadd(k.deletedUsers, '100', '1', '900', '2');
+    assert.equal(await store.pruneDeletedUsers(500), 1);
+    assert.deepEqual(await redis.zrange(k.deletedUsers, '0', '-1'), ['2']);
+  } finally {
+    redis.disconnect();
+    await server.cleanup();
+  }
+});

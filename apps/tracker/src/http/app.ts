@@ -17,7 +17,7 @@ export interface AppDeps {
   /** Site update and report routes (the control plane); absent until it is wired in. */
   control?: {
     update(q: Query): Promise<string>;
-    report(q: Query): Promise<string>;
+    report(q: Query): Promise<{ body: string; type: string }>;
   };
   log?: { error(obj: unknown, msg: string): void };
 }
@@ -86,8 +86,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         const secret = c.kind === 'update' ? s.sitePassword : s.reportPassword;
         if (!safeEqual(c.key, secret)) return send(reply, s, encodeFailure('Authentication failure'), true);
         if (!deps.control) return send(reply, s, encodeFailure('Invalid action'), true);
-        const body = c.kind === 'update' ? await deps.control.update(q) : await deps.control.report(q);
-        return send(reply, s, body, true);
+        if (c.kind === 'update') return send(reply, s, await deps.control.update(q), true);
+        const r = await deps.control.report(q);
+        return send(reply, s, r.body, true, r.type);
       }
     }
   };

@@ -1,23 +1,52 @@
-/** Per-worker counters; the report endpoint and /metrics add them up across workers. */
+import type { Server, Socket } from 'node:net';
+
+/** Per-worker counters; the primary adds every worker's up (cluster-stats.ts). */
 export class WorkerStats {
   requests = 0;
   announcements = 0;
   succAnnouncements = 0;
   scrapes = 0;
   errors = 0;
+  openedConnections = 0;
+  private closedBytesRead = 0;
+  private closedBytesWritten = 0;
+  private readonly open = new Set<Socket>();
   readonly failures = new Map<string, number>();
 
   failure(reason: string): void {
     this.failures.set(reason, (this.failures.get(reason) ?? 0) + 1);
   }
 
+  /** Counts connections and their bytes (Ocelot's report lines). */
+  watch(server: Server): void {
+    server.on('connection', (s: Socket) => {
+      this.openedConnections++;
+      this.open.add(s);
+      s.once('close', () => {
+        this.open.delete(s);
+        this.closedBytesRead += s.bytesRead;
+        this.closedBytesWritten += s.bytesWritten;
+      });
+    });
+  }
+
   snapshot(): StatsSnapshot {
+    let read = this.closedBytesRead;
+    let written = this.closedBytesWritten;
+    for (const s of this.open) {
+      read += s.bytesRead;
+      written += s.bytesWritten;
+    }
     return {
       requests: this.requests,
       announcements: this.announcements,
       succAnnouncements: this.succAnnouncements,
       scrapes: this.scrapes,
       errors: this.errors,
+      openedConnections: this.openedConnections,
+      openConnections: this.open.size,
+      bytesRead: read,
+      bytesWritten: written,
       failures: Object.fromEntries(this.failures),
     };
   }
@@ -29,5 +58,42 @@ export interface StatsSnapshot {
   succAnnouncements: number;
   scrapes: number;
   errors: number;
+  openedConnections: number;
+  openConnections: number;
+  bytesRead: number;
+  bytesWritten: number;
   failures: Record<string, number>;
+}
+
+/** What every worker knows about the whole cluster (sent by the primary every second). */
+export interface ClusterStats {
+  startedAt: number;
+  totals: StatsSnapshot;
+  /** Per-second averages over the last interval. */
+  requestRate: number;
+  connectionRate: number;
+  /** Requests answered by each worker (by worker id). */
+  perWorker: Record<string, number>;
+  flush: { lagSeconds: number; rows: number; batches: number; failures: number; rejected: number; pending: Record<string, number> };
+}
+
+export function emptySnapshot(): StatsSnapshot {
+  return { requests: 0, announcements: 0, succAnnouncements: 0, scrapes: 0, errors: 0, openedConnections: 0, openConnections: 0, bytesRead: 0, bytesWritten: 0, failures: {} };
+}
+
+export function addSnapshots(a: StatsSnapshot, b: StatsSnapshot): StatsSnapshot {
+  const failures = { ...a.failures };
+  for (const [k, v] of Object.entries(b.failures)) failures[k] = (failures[k] ?? 0) + v;
+  return {
+    requests: a.requests + b.requests,
+    announcements: a.announcements + b.announcements,
+    succAnnouncements: a.succAnnouncements + b.succAnnouncements,
+    scrapes: a.scrapes + b.scrapes,
+    errors: a.errors + b.errors,
+    openedConnections: a.openedConnections + b.openedConnections,
+    openConnections: a.openConnections + b.openConnections,
+    bytesRead: a.bytesRead + b.bytesRead,
+    bytesWritten: a.bytesWritten + b.bytesWritten,
+    failures,
+  };
 }

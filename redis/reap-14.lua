@@ -4,7 +4,7 @@
   rows become active=0 and the torrent's counts are rewritten (Ocelot writes neither, §14.18).
   Bounded: at most ARGV[2] peers per list per call; the caller calls again while a batch is full.
   KEYS: swarms, torrent state, peers, seeders, leechers, seeders v4, seeders v6, leechers v4,
-        leechers v6, candidates, torrents, pending torrents, pending peers
+        leechers v6, candidates, torrents, pending torrents, pending peers, peer counts
   ARGV: cutoff (unix seconds, strictly older peers go), limit, hex info_hash, readonly ('1')
   Returns {seeders removed, leechers removed, peers left}.
 ]]
@@ -23,6 +23,7 @@ for i, listKey in ipairs({ KEYS[4], KEYS[5] }) do
     local raw = redis.call('HGET', KEYS[3], peerKey)
     if raw then
       syncEndpoints(setList, KEYS[10], unpackPeer(raw), nil, peerKey)
+      redis.call('HINCRBY', KEYS[14], struct.unpack('>I4', peerKey) .. (i == 1 and ':s' or ':l'), -1)
       redis.call('HDEL', KEYS[3], peerKey)
     end
     redis.call('ZREM', listKey, peerKey)
@@ -39,6 +40,8 @@ for i, listKey in ipairs({ KEYS[4], KEYS[5] }) do
     end
   end
 end
+if removed[1] > 0 then redis.call('HINCRBY', KEYS[14], 'seeders', -removed[1]) end
+if removed[2] > 0 then redis.call('HINCRBY', KEYS[14], 'leechers', -removed[2]) end
 local left = redis.call('HLEN', KEYS[3])
 if left == 0 then redis.call('SREM', KEYS[1], ARGV[3]) end
 if record and tid and removed[1] + removed[2] > 0 then

@@ -26,6 +26,9 @@
   KEYS[18] tokens         SET   "tid:uid" of active freeleech tokens
   KEYS[19..25] pending rows: users, torrents, peers, snatches, tokens, free, users_torrents
   KEYS[26] token expiries LIST  "uid:tid" for the site callback (see includes/accounting.lua)
+  KEYS[27] settings       HASH  runtime overrides from the site: announce_interval, announce_jitter
+  KEYS[28] peer counts    HASH  seeders, leechers, and '<uid>:s' / '<uid>:l' per user (for the report),
+                               moved on transitions only
 
   ARGV: passkey, hex info_hash, pre-whitelist error, post-whitelist error, hex peer_id, event,
         left, uploaded, downloaded, corrupt, port, ipv4 (u32 or ''), ipv6 (four u32 'a:b:c:d' or ''),
@@ -35,7 +38,8 @@
 
   Returns {0, reason[, extra]} for a failure before any write, {2, reason} for a failure
   after the bookkeeping (leeching forbidden), or
-  {1, seeders, leechers, snatched, uid, <one blob or member list per wanted set>}.
+  {1, seeders, leechers, snatched, uid, interval override, jitter override,
+     <one blob or member list per wanted set>}.
 ]]
 --- @include "includes/peerRecord"
 --- @include "includes/endpoints"
@@ -153,6 +157,20 @@ if record and normal and (old.seeder or (seederNow and event ~= 'completed')) th
   hincr(KEYS[25], uidStr .. ':' .. tidStr .. ':st', now - old.last)
 end
 
+-- global and per-user counts for the report: written only on transitions
+local function count(seeder, n)
+  redis.call('HINCRBY', KEYS[28], seeder and 'seeders' or 'leechers', n)
+  redis.call('HINCRBY', KEYS[28], uidStr .. (seeder and ':s' or ':l'), n)
+end
+if stopped then
+  if old then count(old.seeder, -1) end
+elseif old == nil then
+  count(p.seeder, 1)
+elseif old.seeder ~= p.seeder then
+  count(old.seeder, -1)
+  count(p.seeder, 1)
+end
+
 if stopped then
   if old then
     redis.call('HDEL', KEYS[9], peerKey)
@@ -212,7 +230,8 @@ end
 
 if left > 0 and not canLeech then return {2, 'Access denied, leeching forbidden'} end
 
-local reply = {1, seeders, leechers, snatched, uid}
+local overrides = redis.call('HMGET', KEYS[27], 'announce_interval', 'announce_jitter')
+local reply = {1, seeders, leechers, snatched, uid, overrides[1] or '', overrides[2] or ''}
 if stopped or ARGV[14] == '' then return reply end
 
 local fields = {}
