@@ -58,7 +58,7 @@ async function listen(app: FastifyInstance, c: Config): Promise<Server[]> {
       continue;
     }
     // Further addresses share the same Fastify instance through its routing function.
-    const server = createServer((req, res) => app.routing(req, res));
+    const server = createServer({ requireHostHeader: false }, (req, res) => app.routing(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       if (t.path) server.listen({ path: t.path, backlog: c.maxConnections }, resolve);

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { classifyPath, encodeFailure, NOTHING_TO_SEE_HERE, parseQuery, type Cidr, type Query } from '@oncilla/protocol';
 import type { PeerStore } from '@oncilla/swarm-store';
@@ -38,6 +39,8 @@ function send(reply: FastifyReply, settings: HandlerSettings, body: Buffer | str
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     logger: false,
+    // Ocelot answers HTTP/1.1 requests without a Host header; Node refuses them by default.
+    serverFactory: (handler) => createServer({ requireHostHeader: false }, handler),
     disableRequestLogging: true,
     routerOptions: {
       querystringParser: parseQuery,

@@ -1,0 +1,147 @@
+/**
+ * The site's control plane against the real cluster: every update action, the report, and
+ * "success" exactly as GazellePW reads it.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
+import { REPORT_PASSWORD, SITE_PASSWORD, TrackerProcess } from '@oncilla/tracker/launcher';
+import { decode, get, pct, query, text, type Params } from './support/client.js';
+import { siteRequest } from './support/site-client.js';
+
+const pk = (c: string): string => c.repeat(32);
+const IH = makeInfoHash(1);
+const NEW_IH = makeInfoHash(50);
+const pid = (n: number): string => `-TS0001-${String(n).padStart(12, '0')}`;
+
+describe('site control plane', () => {
+  let redisServer: RedisServer;
+  let db: MariaDbServer;
+  let tracker: TrackerProcess;
+
+  before(async () => {
+    [redisServer, db] = await Promise.all([startRedis({ appendonly: false }), startMariaDb()]);
+    const conn = await db.connect();
+    await insertUsers(conn, [{ id: 1, passkey: pk('a') }, { id: 2, passkey: pk('b') }]);
+    await insertTorrents(conn, [{ id: 1, infoHash: IH }]);
+    await conn.end();
+    tracker = await TrackerProcess.start({ redisUrl: redisServer.url, mysql: db, workers: 2 });
+  });
+
+  after(async () => {
+    await tracker?.stop();
+    await Promise.all([redisServer?.cleanup(), db?.cleanup()]);
+  });
+
+  const update = async (params: string): Promise<void> => {
+    const r = await siteRequest(tracker.port, `/${SITE_PASSWORD}/update?${params}`);
+    assert.equal(r.last, 'success', `update ${params.slice(0, 60)}: ${r.raw.slice(0, 200)}`);
+    assert.match(r.head, /\r\nconnection: close/i);
+    assert.doesNotMatch(r.head, /transfer-encoding/i);
+  };
+  const announce = async (passkey: string, p: Params): Promise<Record<string, unknown>> => {
+    const r = await get(tracker.url(`/${passkey}/announce?${query({ port: 6881, left: 100, uploaded: 0, downloaded: 0, compact: 1, ...p })}`));
+    return decode(r.body);
+  };
+  const reason = (d: Record<string, unknown>): string | undefined => (d['failure reason'] === undefined ? undefined : text(d['failure reason']));
+
+  it('answers a request without a Host header, as Ocelot does', async () => {
+    const r = await new Promise<string>((resolve, reject) => {
+      const s = net.connect({ host: '127.0.0.1', port: tracker.port }, () => s.write(`GET /${SITE_PASSWORD}/update?action=none HTTP/1.1\r\nConnection: Close\r\n\r\n`));
+      let data = '';
+      s.on('data', (c: Buffer) => (data += c.toString('latin1')));
+      s.on('end', () => resolve(data));
+      s.on('error', reject);
+    });
+    assert.equal(r.slice(r.lastIndexOf('\n') + 1), 'success');
+  });
+
+  it('refuses a wrong secret, without a success line', async () => {
+    const r = await siteRequest(tracker.port, `/${'x'.repeat(32)}/update?action=add_torrent`);
+    assert.notEqual(r.last, 'success');
+    assert.equal(reason(decode(Buffer.from(r.body, 'latin1'))), 'Authentication failure');
+  });
+
+  it('adds and deletes torrents; the change is seen by the next request on any worker', async () => {
+    for (let i = 0; i < 4; i++) {
+      const ih = makeInfoHash(100 + i);
+      assert.equal(reason(await announce(pk('a'), { info_hash: ih, peer_id: pid(1) })), 'Unregistered torrent');
+      await update(`action=add_torrent&info_hash=${pct(ih)}&id=${100 + i}&freetorrent=0`);
+      assert.equal(reason(await announce(pk('a'), { info_hash: ih, peer_id: pid(1) })), undefined);
+      await update(`action=delete_torrent&info_hash=${pct(ih)}&id=${100 + i}&reason=14`);
+      assert.equal(reason(await announce(pk('a'), { info_hash: ih, peer_id: pid(1) })), 'Unregistered torrent: Specifically Banned');
+    }
+    await update(`action=add_torrent&info_hash=${pct(NEW_IH)}&id=50&freetorrent=1`);
+    await update(`action=update_torrent&info_hash=${pct(NEW_IH)}&freetorrent=12`);
+    await update(`action=update_torrents&info_hashes=${pct(Buffer.concat([NEW_IH, IH]))}&freetorrent=2`);
+    await update(`action=info_torrent&info_hash=${pct(NEW_IH)}`);
+  });
+
+  it('adds, changes and removes users; update_user changes only the flag it is given', async () => {
+    const key = makePasskey(77);
+    assert.equal(reason(await announce(key, { info_hash: IH, peer_id: pid(7) })), 'Passkey not found');
+    await update(`action=add_user&passkey=${key}&id=77`);
+    assert.equal(reason(await announce(key, { info_hash: IH, peer_id: pid(7) })), undefined);
+    await update(`action=update_user&passkey=${key}&can_leech=0`);
+    assert.equal(reason(await announce(key, { info_hash: IH, peer_id: pid(7) })), 'Access denied, leeching forbidden');
+    await update(`action=update_user&passkey=${key}&visible=0`);
+    assert.equal(reason(await announce(key, { info_hash: IH, peer_id: pid(7) })), 'Access denied, leeching forbidden', 'visible alone keeps can_leech=0');
+    await update(`action=update_user&passkey=${key}&can_leech=1`);
+    const next = makePasskey(78);
+    await update(`action=change_passkey&oldpasskey=${key}&newpasskey=${key}`);
+    assert.equal(reason(await announce(key, { info_hash: IH, peer_id: pid(7) })), undefined, 'old == new changes nothing');
+    await update(`action=change_passkey&oldpasskey=${key}&newpasskey=${next}`);
+    assert.equal(reason(await announce(key, { info_hash: IH, peer_id: pid(7) })), 'Passkey not found');
+    assert.equal(reason(await announce(next, { info_hash: IH, peer_id: pid(7) })), undefined);
+    await update(`action=remove_user&passkey=${next}`);
+    assert.equal(reason(await announce(next, { info_hash: IH, peer_id: pid(7) })), 'Passkey not found');
+  });
+
+  it('removes 124 users in one ~4.1 KB request', async () => {
+    const keys = Array.from({ length: 124 }, (_, i) => makePasskey(1000 + i));
+    for (const [i, k] of keys.entries()) await update(`action=add_user&passkey=${k}&id=${1000 + i}`);
+    const path = `/${SITE_PASSWORD}/update?action=remove_users&passkeys=${keys.join('')}`;
+    assert.ok(path.length > 4000);
+    const r = await siteRequest(tracker.port, path);
+    assert.equal(r.last, 'success');
+    for (const k of [keys[0], keys[61], keys[123]]) assert.equal(reason(await announce(k, { info_hash: IH, peer_id: pid(9) })), 'Passkey not found');
+  });
+
+  it('manages the client whitelist', async () => {
+    await update('action=add_whitelist&peer_id=-XX');
+    assert.equal(reason(await announce(pk('a'), { info_hash: IH, peer_id: pid(1) })), 'Your client is not on the whitelist');
+    await update('action=edit_whitelist&old_peer_id=-XX&new_peer_id=-TS0001-');
+    assert.equal(reason(await announce(pk('a'), { info_hash: IH, peer_id: pid(1) })), undefined);
+    await update('action=remove_whitelist&peer_id=-TS0001-');
+    assert.equal(reason(await announce(pk('a'), { info_hash: IH, peer_id: pid(1) })), undefined, 'an empty whitelist admits everyone');
+  });
+
+  it('changes the announce interval and jitter at run time', async () => {
+    await update('action=update_announce_interval&new_announce_interval=900');
+    let d = await announce(pk('b'), { info_hash: IH, peer_id: pid(2) });
+    assert.equal(d['min interval'], 900);
+    assert.ok((d.interval as number) >= 900 && (d.interval as number) <= 1500);
+    await update('action=update_announce_jitter&new_announce_jitter=60');
+    d = await announce(pk('b'), { info_hash: IH, peer_id: pid(2) });
+    assert.ok((d.interval as number) >= 900 && (d.interval as number) <= 960, `interval ${d.interval}`);
+  });
+
+  it('reports stats and a user\'s peers in Ocelot\'s text', async () => {
+    await announce(pk('b'), { info_hash: IH, peer_id: pid(2), left: 0 });
+    const r = await siteRequest(tracker.port, `/${REPORT_PASSWORD}/report?get=stats`);
+    const lines = r.body.split('\n');
+    assert.equal(lines.length, 14);
+    assert.match(lines[0], /^Uptime: \d+ days, \d\d:\d\d:\d\d$/);
+    assert.match(lines[4], /^\d+ requests handled$/);
+    assert.match(lines[9], /^\d+ leechers tracked$/);
+    assert.equal(lines[10], '1 seeders tracked');
+    assert.equal(r.last, 'success');
+    const u = await siteRequest(tracker.port, `/${REPORT_PASSWORD}/report?get=user&key=${pk('b')}`);
+    assert.equal(u.body, '0 leeching\n1 seeding\nsuccess');
+    assert.equal((await siteRequest(tracker.port, `/${REPORT_PASSWORD}/report?get=user&key=${'z'.repeat(32)}`)).body, 'success');
+    assert.equal((await siteRequest(tracker.port, `/${REPORT_PASSWORD}/report?get=nope`)).body, 'Invalid action\nsuccess');
+    const json = JSON.parse((await siteRequest(tracker.port, `/${REPORT_PASSWORD}/report?get=stats&format=json`)).body) as Record<string, unknown>;
+    assert.equal(json.seeders, 1);
+  });
+});
