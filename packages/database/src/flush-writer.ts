@@ -1,0 +1,275 @@
+/**
+ * The MySQL side of the flush: writes one FlushBatch to GazellePW's tables, exactly once per
+ * part however often (or from however many hosts at once) the same batch is applied.
+ *
+ * - Each part (one table's rows, at most chunkSize of them) is one transaction whose first
+ *   statement records the part id in oncilla_flush_log. The id commits with the part's writes
+ *   or not at all; a retry or a second flusher finds it and skips the part (§14 items 1, 5).
+ * - Rows for users or torrents the site has deleted are set aside, never written as junk
+ *   (§14 item 17). Every statement either UPDATEs existing rows or INSERTs complete rows, so it
+ *   works under strict and non-strict sql_mode alike (§14 item 31).
+ * - A row MySQL refuses sets only itself aside: the part is re-applied row by row, each row
+ *   recorded as `${part}#${i}` (§14 item 6: no head-of-line blocking).
+ * - Connection trouble makes applyBatch throw; the caller keeps the batch and retries it later.
+ */
+import type { Pool, PoolConnection } from 'mysql2/promise';
+import type { FlushBatch } from './rows.js';
+import { asMysqlError, classifyMysqlError } from './flush/errors.js';
+import { Exec } from './flush/exec.js';
+import { MAX_BATCH_ID, claim, isRecorded, mark, readApplied } from './flush/log-table.js';
+import { allIndexes, buildParts, screen, type Part } from './flush/parts.js';
+import type { RejectedRow } from './flush/types.js';
+import { canonical } from './flush/values.js';
+
+export { ensureFlushLog, pruneFlushLog } from './flush/log-table.js';
+export { classifyMysqlError, isTransientMysqlError, type MysqlErrorKind } from './flush/errors.js';
+export type { FlushTable, RejectedRow, TableRows } from './flush/types.js';
+
+export interface FlushLogger {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+export type PartOutcome = 'applied' | 'skipped';
+
+export interface ApplyOptions {
+  log: FlushLogger;
+  /** Called once per row set aside (after its part committed). Errors are logged, not thrown. */
+  onRejected?: (r: RejectedRow) => void | Promise<void>;
+  /** Rows per part (default 1000, at most 4000). */
+  chunkSize?: number;
+  /**
+   * Per-statement timeout in ms (default 60 000): a MySQL that accepts connections but stops
+   * answering makes applyBatch throw instead of hanging past the flush lease.
+   */
+  queryTimeoutMs?: number;
+  /** Crash simulation for tests: return after the first N parts (applied or skipped). */
+  stopAfterParts?: number;
+  /** Called after each part, in order (progress, tests). */
+  afterPart?: (part: string, outcome: PartOutcome) => void | Promise<void>;
+}
+
+export interface ApplyResult {
+  /** Parts the batch is cut into. */
+  parts: number;
+  /** Parts this call committed. */
+  applied: number;
+  /** Parts found already committed (by an earlier attempt or a concurrent flusher). */
+  skipped: number;
+  /** Rows this call wrote. */
+  rows: number;
+  /** Rows this call set aside (reported through onRejected). */
+  rejected: number;
+}
+
+export const DEFAULT_CHUNK_SIZE = 1000;
+// 16 columns x 4000 rows stays under the 65 535 placeholders of a prepared statement, should
+// these statements ever be sent with execute().
+const MAX_CHUNK_SIZE = 4000;
+const DEFAULT_QUERY_TIMEOUT_MS = 60_000;
+const DEADLOCK_ATTEMPTS = 5;
+const SPLIT_SUFFIX = '#split';
+
+interface PartResult {
+  outcome: PartOutcome;
+  rows: number;
+  rejected: number;
+}
+
+const SKIPPED: PartResult = { outcome: 'skipped', rows: 0, rejected: 0 };
+
+/** What a transaction body decides: commit or roll back, and what to return. */
+interface TxResult<T> {
+  commit: boolean;
+  value: T;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const messageOf = (err: unknown): string => asMysqlError(err).message ?? String(err);
+
+function checkOptions(batch: FlushBatch, chunkSize: number): void {
+  // The log's columns are ASCII VARCHARs: a longer or non-ASCII id would fail every insert.
+  if (!/^[\x21-\x7e]+$/.test(batch.id) || batch.id.length > MAX_BATCH_ID) {
+    throw new RangeError(`flush batch id must be 1-${MAX_BATCH_ID} printable ASCII characters, got ${JSON.stringify(batch.id)}`);
+  }
+  if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) {
+    throw new RangeError(`chunkSize must be an integer from 1 to ${MAX_CHUNK_SIZE}, got ${chunkSize}`);
+  }
+}
+
+/** Applies the parts of one batch through one connection. */
+class BatchWriter {
+  constructor(
+    private readonly db: Exec,
+    private readonly batchId: string,
+    private readonly opts: ApplyOptions,
+  ) {}
+
+  /**
+   * Runs `body` in a transaction. InnoDB breaks a deadlock by rolling one transaction back:
+   * that one is simply run again, a few times, before giving up on the batch.
+   */
+  private async tx<T>(label: string, body: () => Promise<TxResult<T>>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      await this.db.run('START TRANSACTION');
+      let result: TxResult<T>;
+      try {
+        result = await body();
+      } catch (err) {
+        await this.rollbackQuietly();
+        if (classifyMysqlError(err) === 'deadlock' && attempt < DEADLOCK_ATTEMPTS) {
+          this.opts.log.warn(`flush ${label}: ${messageOf(err)}; retrying (attempt ${attempt + 1} of ${DEADLOCK_ATTEMPTS})`);
+          await sleep(20 * attempt + Math.random() * 30);
+          continue;
+        }
+        throw err;
+      }
+      await this.db.run(result.commit ? 'COMMIT' : 'ROLLBACK');
+      return result.value;
+    }
+  }
+
+  /** After a failed statement; if the connection is gone the original error is what matters. */
+  private async rollbackQuietly(): Promise<void> {
+    await this.db.run('ROLLBACK').catch(() => undefined);
+  }
+
+  async applyPart(part: Part): Promise<PartResult> {
+    type Whole = { kind: 'taken' } | { kind: 'split' } | { kind: 'done'; rows: number; rejects: RejectedRow[] };
+    let whole: Whole;
+    try {
+      whole = await this.tx<Whole>(part.id, async () => {
+        if (!(await claim(this.db, part.id, this.batchId))) return { commit: false, value: { kind: 'taken' } };
+        // Some flusher began this part row by row (MySQL refused one of its rows): writing it
+        // whole now could write again rows that were already written one by one.
+        if (await isRecorded(this.db, part.id + SPLIT_SUFFIX)) return { commit: false, value: { kind: 'split' } };
+        const { keep, rejects } = await screen(this.db, part, allIndexes(part));
+        if (keep.length) await part.write(this.db, keep);
+        return { commit: true, value: { kind: 'done', rows: keep.length, rejects } };
+      });
+    } catch (err) {
+      if (classifyMysqlError(err) !== 'data') throw err;
+      this.opts.log.warn(`flush ${part.id}: MySQL refused the part (${messageOf(err)}); applying its ${part.size} rows one by one`);
+      return this.applyRowByRow(part);
+    }
+    if (whole.kind === 'taken') {
+      this.opts.log.info(`flush ${part.id}: already applied by another flusher, skipped`);
+      return SKIPPED;
+    }
+    if (whole.kind === 'split') return this.applyRowByRow(part);
+    await this.report(part, whole.rejects);
+    return { outcome: 'applied', rows: whole.rows, rejected: whole.rejects.length };
+  }
+
+  /**
+   * Applies a part one row per transaction. The split marker, committed first, makes every
+   * later attempt of the part go row by row too; it is only set while the part itself is not
+   * recorded (a locking read, so a whole-part transaction still in flight is waited for).
+   */
+  private async applyRowByRow(part: Part): Promise<PartResult> {
+    const go = await this.tx(part.id + SPLIT_SUFFIX, async () => {
+      await mark(this.db, part.id + SPLIT_SUFFIX, this.batchId);
+      const applied = await isRecorded(this.db, part.id);
+      return { commit: !applied, value: !applied };
+    });
+    if (!go) return SKIPPED;
+    let rows = 0;
+    let rejected = 0;
+    for (let i = 0; i < part.size; i++) {
+      const r = await this.applyRow(part, i);
+      rows += r.rows;
+      rejected += r.rejected;
+    }
+    const recorded = await this.tx(part.id, async () => {
+      const ok = await claim(this.db, part.id, this.batchId);
+      return { commit: ok, value: ok };
+    });
+    return { outcome: recorded ? 'applied' : 'skipped', rows, rejected };
+  }
+
+  private async applyRow(part: Part, i: number): Promise<{ rows: number; rejected: number }> {
+    const id = `${part.id}#${i}`;
+    try {
+      const done = await this.tx(id, async () => {
+        if (!(await claim(this.db, id, this.batchId))) return { commit: false, value: null };
+        const s = await screen(this.db, part, [i]);
+        if (s.keep.length) await part.write(this.db, s.keep);
+        return { commit: true, value: s };
+      });
+      if (!done) return { rows: 0, rejected: 0 };
+      await this.report(part, done.rejects);
+      return { rows: done.keep.length, rejected: done.rejects.length };
+    } catch (err) {
+      if (classifyMysqlError(err) !== 'data') throw err;
+      // Set the row aside for good: its id is recorded so no retry of this batch tries it again.
+      const first = await this.tx(id, async () => {
+        const ok = await claim(this.db, id, this.batchId);
+        return { commit: ok, value: ok };
+      });
+      if (first) await this.report(part, [part.rejected(i, messageOf(err))]);
+      return { rows: 0, rejected: first ? 1 : 0 };
+    }
+  }
+
+  /** One warning per part (a deleted torrent can orphan many rows), then each row to onRejected. */
+  private async report(part: Part, rejects: readonly RejectedRow[]): Promise<void> {
+    if (rejects.length === 0) return;
+    const reasons = new Map<string, number>();
+    for (const r of rejects) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1);
+    const summary = [...reasons].slice(0, 5).map(([reason, n]) => (n > 1 ? `${reason} (x${n})` : reason));
+    if (reasons.size > 5) summary.push(`${reasons.size - 5} more reasons`);
+    const sample = rejects.length === 1 ? `: ${canonical(rejects[0].row)}` : '';
+    this.opts.log.warn(`flush ${part.id}: ${rejects.length} ${part.table} row(s) set aside, not written: ${summary.join('; ')}${sample}`);
+    for (const r of rejects) {
+      try {
+        await this.opts.onRejected?.(r);
+      } catch (err) {
+        this.opts.log.error(`flush ${part.id}: onRejected failed for a ${r.table} row (${r.reason}): ${messageOf(err)}`);
+      }
+    }
+  }
+}
+
+async function applyParts(conn: PoolConnection, batch: FlushBatch, parts: readonly Part[], opts: ApplyOptions, result: ApplyResult): Promise<void> {
+  const db = new Exec(conn, opts.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
+  const writer = new BatchWriter(db, batch.id, opts);
+  // Read once up front so a retried batch skips its committed parts without a transaction
+  // each; parts committed by someone else after this read are caught by the claim itself.
+  const done = await readApplied(db, batch.id);
+  let processed = 0;
+  for (const part of parts) {
+    if (opts.stopAfterParts !== undefined && processed >= opts.stopAfterParts) return;
+    processed++;
+    const r = done.has(part.id) ? SKIPPED : await writer.applyPart(part);
+    if (r.outcome === 'applied') result.applied++;
+    else result.skipped++;
+    result.rows += r.rows;
+    result.rejected += r.rejected;
+    await opts.afterPart?.(part.id, r.outcome);
+  }
+}
+
+/**
+ * Writes `batch` to MySQL. Safe to call again with the same batch after any failure, and
+ * concurrently from several processes: every part, and every row, is applied exactly once.
+ * Throws when MySQL is unreachable, times out, keeps deadlocking, or fails in a way that is
+ * not about a row's data (schema, privileges); the caller should retry the same batch later.
+ */
+export async function applyBatch(pool: Pool, batch: FlushBatch, opts: ApplyOptions): Promise<ApplyResult> {
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  checkOptions(batch, chunkSize);
+  const parts = buildParts(batch, chunkSize);
+  const result: ApplyResult = { parts: parts.length, applied: 0, skipped: 0, rows: 0, rejected: 0 };
+  if (parts.length === 0) return result;
+  const conn = await pool.getConnection();
+  try {
+    await applyParts(conn, batch, parts, opts, result);
+  } catch (err) {
+    // The connection may be dead or mid-transaction: never hand it back to the pool.
+    conn.destroy();
+    throw err;
+  }
+  conn.release();
+  return result;
+}

@@ -1,0 +1,81 @@
+import type { Pool, ResultSetHeader } from 'mysql2/promise';
+import { isDuplicateKey } from './errors.js';
+import type { Exec } from './exec.js';
+
+/**
+ * oncilla_flush_log: one row per part (and per set-aside row) of a flush batch that has been
+ * committed. Inserting the part id is the first statement of the part's transaction, so the
+ * row and the part's writes commit together or not at all: a retried or concurrently applied
+ * batch finds the id and skips the part. A duplicate-key error on that insert is the fence
+ * when the flush lease moves between hosts.
+ *
+ * ascii_bin: ids are compared byte for byte. The applied_at key keeps pruning from scanning
+ * (and, under REPEATABLE READ, locking) the whole table.
+ */
+const CREATE = `CREATE TABLE IF NOT EXISTS oncilla_flush_log (
+  part VARCHAR(120) NOT NULL PRIMARY KEY,
+  batch VARCHAR(64) NOT NULL,
+  applied_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  KEY batch (batch),
+  KEY applied_at (applied_at)
+) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin`;
+
+export const MAX_BATCH_ID = 64;
+export const MAX_PART_ID = 120;
+const PRUNE_CHUNK = 10_000;
+
+export async function ensureFlushLog(pool: Pool): Promise<void> {
+  await pool.query(CREATE);
+}
+
+/**
+ * Deletes log rows older than `olderThanSeconds` (in chunks, so no long lock), returns how
+ * many. Only safe for batches that can no longer be retried: keep days, not minutes.
+ */
+export async function pruneFlushLog(pool: Pool, olderThanSeconds: number): Promise<number> {
+  if (!Number.isInteger(olderThanSeconds) || olderThanSeconds < 0) throw new RangeError(`olderThanSeconds must be a non-negative integer, got ${olderThanSeconds}`);
+  let total = 0;
+  for (;;) {
+    const [res] = await pool.query<ResultSetHeader>(
+      'DELETE FROM oncilla_flush_log WHERE applied_at < NOW() - INTERVAL ? SECOND LIMIT ?',
+      [olderThanSeconds, PRUNE_CHUNK],
+    );
+    total += res.affectedRows;
+    if (res.affectedRows < PRUNE_CHUNK) return total;
+  }
+}
+
+/** Every id already recorded for a batch (parts, split markers and set-aside rows). */
+export async function readApplied(db: Exec, batch: string): Promise<Set<string>> {
+  const rows = await db.select('SELECT part FROM oncilla_flush_log WHERE batch = ?', [batch]);
+  return new Set(rows.map((r) => String(r.part)));
+}
+
+/**
+ * Inserts `id` inside the current transaction. False when it is already there: another
+ * flusher committed it (if that one is still in flight, InnoDB makes this insert wait for
+ * its outcome first, so the answer is final).
+ */
+export async function claim(db: Exec, id: string, batch: string): Promise<boolean> {
+  try {
+    await db.run('INSERT INTO oncilla_flush_log (part, batch) VALUES (?, ?)', [id, batch]);
+    return true;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
+  }
+}
+
+/** Like claim, but an id that is already there is fine (markers that any flusher may set). */
+export async function mark(db: Exec, id: string, batch: string): Promise<void> {
+  await db.run('INSERT IGNORE INTO oncilla_flush_log (part, batch) VALUES (?, ?)', [id, batch]);
+}
+
+/**
+ * Whether `id` is recorded, as a locking read: it waits for a transaction that inserted the
+ * id and has not committed yet, and keeps others from inserting it until we finish.
+ */
+export async function isRecorded(db: Exec, id: string): Promise<boolean> {
+  const rows = await db.select('SELECT part FROM oncilla_flush_log WHERE part = ? LOCK IN SHARE MODE', [id]);
+  return rows.length > 0;
+}

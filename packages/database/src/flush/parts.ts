@@ -1,0 +1,121 @@
+/**
+ * A batch is cut into parts: each table's rows in primary-key order, in chunks of at most
+ * `chunkSize`. The cut depends only on the batch's contents, so every flusher that applies
+ * the same batch (a retry, or another host after the lease moved) derives the same part ids
+ * and the same row positions inside each part.
+ */
+import type { FlushBatch } from '../rows.js';
+import type { Exec } from './exec.js';
+import { FREE_TORRENTS, PEERS, SNATCHES, TOKENS, TORRENTS, USERS, USER_TORRENTS, type TableSpec } from './tables.js';
+import type { FlushTable, RejectedRow, TableRows } from './types.js';
+import { canonical } from './values.js';
+
+/** One part's rows, with everything needed to check, write or set aside any subset of them. */
+export interface Part {
+  /** `${batch}:${table}:${index}`. */
+  readonly id: string;
+  readonly table: FlushTable;
+  readonly size: number;
+  /** The user row i needs to exist (undefined: not checked for this table). */
+  userOf(i: number): number | undefined;
+  /** The torrent row i needs to exist (undefined: not checked for this table). */
+  torrentOf(i: number): number | undefined;
+  /** Why row i cannot be written whatever MySQL holds. */
+  invalid(i: number): string | undefined;
+  /** Writes rows `indexes` inside the caller's transaction. */
+  write(db: Exec, indexes: readonly number[]): Promise<void>;
+  rejected(i: number, reason: string): RejectedRow;
+}
+
+function sortRows<T extends FlushTable>(spec: TableSpec<T>, rows: readonly TableRows[T][]): TableRows[T][] {
+  // The canonical text is only computed for key ties (which coalescing makes rare).
+  return [...rows].sort((a, b) => spec.compare(a, b) || byText(a, b));
+}
+
+function byText(a: object, b: object): number {
+  const ta = canonical(a);
+  const tb = canonical(b);
+  return ta < tb ? -1 : ta > tb ? 1 : 0;
+}
+
+function makePart<T extends FlushTable>(id: string, spec: TableSpec<T>, rows: readonly TableRows[T][]): Part {
+  return {
+    id,
+    table: spec.table,
+    size: rows.length,
+    userOf: (i) => spec.uid?.(rows[i]),
+    torrentOf: (i) => spec.tid?.(rows[i]),
+    invalid: (i) => spec.invalid(rows[i]),
+    write: (db, indexes) => spec.write(db, indexes.map((i) => rows[i])),
+    // The assertion only restores what TypeScript cannot correlate: `row` is a TableRows[T]
+    // and `table` is T, which is exactly one member of the RejectedRow union.
+    rejected: (i, reason) => ({ table: spec.table, part: id, row: rows[i], reason }) as RejectedRow,
+  };
+}
+
+function partsOf<T extends FlushTable>(batchId: string, spec: TableSpec<T>, rows: readonly TableRows[T][], chunkSize: number): Part[] {
+  const sorted = sortRows(spec, rows);
+  const parts: Part[] = [];
+  for (let start = 0, index = 0; start < sorted.length; start += chunkSize, index++) {
+    parts.push(makePart(`${batchId}:${spec.table}:${index}`, spec, sorted.slice(start, start + chunkSize)));
+  }
+  return parts;
+}
+
+/** The batch's parts, in table order: users, torrents, peers, snatches, tokens, free torrents, user-torrents. */
+export function buildParts(batch: FlushBatch, chunkSize: number): Part[] {
+  return [
+    ...partsOf(batch.id, USERS, batch.users, chunkSize),
+    ...partsOf(batch.id, TORRENTS, batch.torrents, chunkSize),
+    ...partsOf(batch.id, PEERS, batch.peers, chunkSize),
+    ...partsOf(batch.id, SNATCHES, batch.snatches, chunkSize),
+    ...partsOf(batch.id, TOKENS, batch.tokens, chunkSize),
+    ...partsOf(batch.id, FREE_TORRENTS, batch.freeTorrents, chunkSize),
+    ...partsOf(batch.id, USER_TORRENTS, batch.userTorrents, chunkSize),
+  ];
+}
+
+export interface Screened {
+  /** Rows to write. */
+  keep: number[];
+  /** Rows set aside: invalid, or referring to a user or torrent that does not exist. */
+  rejects: RejectedRow[];
+}
+
+async function existing(db: Exec, table: 'users_main' | 'torrents', ids: readonly number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  // A locking read: the site cannot delete these rows until our transaction ends, so nothing
+  // we insert in it can end up pointing at a deleted user or torrent.
+  const rows = await db.select(`SELECT ID FROM ${table} WHERE ID IN (?) LOCK IN SHARE MODE`, [[...new Set(ids)]]);
+  return new Set(rows.map((r) => Number(r.ID)));
+}
+
+/**
+ * Splits rows `indexes` of a part into those to write and those to set aside. Runs inside the
+ * part's transaction so the answer holds until it commits.
+ */
+export async function screen(db: Exec, part: Part, indexes: readonly number[]): Promise<Screened> {
+  const rejects: RejectedRow[] = [];
+  const valid: number[] = [];
+  for (const i of indexes) {
+    const reason = part.invalid(i);
+    if (reason) rejects.push(part.rejected(i, reason));
+    else valid.push(i);
+  }
+  const defined = (xs: (number | undefined)[]): number[] => xs.filter((x): x is number => x !== undefined);
+  const users = await existing(db, 'users_main', defined(valid.map((i) => part.userOf(i))));
+  const torrents = await existing(db, 'torrents', defined(valid.map((i) => part.torrentOf(i))));
+  const keep: number[] = [];
+  for (const i of valid) {
+    const uid = part.userOf(i);
+    const tid = part.torrentOf(i);
+    if (uid !== undefined && !users.has(uid)) rejects.push(part.rejected(i, `unknown user ${uid}`));
+    else if (tid !== undefined && !torrents.has(tid)) rejects.push(part.rejected(i, `unknown torrent ${tid}`));
+    else keep.push(i);
+  }
+  return { keep, rejects };
+}
+
+export function allIndexes(part: Part): number[] {
+  return Array.from({ length: part.size }, (_, i) => i);
+}

@@ -1,0 +1,421 @@
+// Integration tests of applyBatch against real MariaDB servers, one per sql_mode: MariaDB's
+// default strict mode and GazellePW's non-strict one. Every scenario runs under both.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createPool, type Pool } from 'mysql2/promise';
+import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, type MariaDbServer, type SqlModeName } from '@oncilla/testkit';
+import {
+  applyBatch,
+  ensureFlushLog,
+  isTransientMysqlError,
+  pruneFlushLog,
+  type ApplyOptions,
+  type ApplyResult,
+  type FlushBatch,
+  type FreeTorrentRow,
+  type RejectedRow,
+} from '../src/index.js';
+import {
+  baseBatch,
+  bigBatch,
+  captureLog,
+  expectedAfterBase,
+  normalize,
+  peer,
+  pid,
+  query,
+  resetAndSeed,
+  rowCount,
+  serverNow,
+  snapshot,
+  withConn,
+  type Snapshot,
+} from './fixtures.js';
+
+function makePool(db: MariaDbServer): Pool {
+  return createPool({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database, connectionLimit: 4, connectTimeout: 2000 });
+}
+
+interface Run {
+  result: ApplyResult;
+  rejected: RejectedRow[];
+  warn: string[];
+}
+
+async function run(pool: Pool, batch: FlushBatch, opts: Partial<ApplyOptions> = {}): Promise<Run> {
+  const rejected: RejectedRow[] = [];
+  const log = captureLog();
+  const result = await applyBatch(pool, batch, { log: log.log, onRejected: (r) => void rejected.push(r), ...opts });
+  return { result, rejected, warn: log.warn };
+}
+
+const reasons = (rs: readonly RejectedRow[]): string[] => rs.map((r) => `${r.table}: ${r.reason}`).sort();
+
+/** Rejects with an error applyBatch's caller must treat as "retry later". */
+function transient(err: unknown): boolean {
+  assert.ok(isTransientMysqlError(err), `expected a transient error, got ${String(err)}`);
+  return true;
+}
+
+for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName[]) {
+  describe(`applyBatch, ${mode} sql_mode`, () => {
+    let db: MariaDbServer;
+    let pool: Pool;
+
+    before(async () => {
+      db = await startMariaDb({ sqlMode: mode });
+      pool = makePool(db);
+      await ensureFlushLog(pool);
+      await ensureFlushLog(pool); // idempotent
+    });
+    after(async () => {
+      await pool.end();
+      await db.cleanup();
+    });
+
+    /** Seeds, applies `batch` once cleanly, returns the normalized result: what "each row exactly once" looks like. */
+    async function reference(batch: FlushBatch, opts: Partial<ApplyOptions> = {}): Promise<{ snap: Snapshot; run: Run }> {
+      await resetAndSeed(db);
+      const t0 = await serverNow(db);
+      const r = await run(pool, batch, opts);
+      return { snap: normalize(await snapshot(db), t0), run: r };
+    }
+
+    it('runs in the intended sql_mode', async () => {
+      const [row] = await withConn(db, (c) => query(c, 'SELECT @@GLOBAL.sql_mode AS m'));
+      assert.equal(String(row.m).includes('STRICT_TRANS_TABLES'), mode === 'strict');
+    });
+
+    it('(a) writes a batch touching all seven tables exactly as expected, whole rows compared', async () => {
+      await resetAndSeed(db);
+      const t0 = await serverNow(db);
+      const before = normalize(await snapshot(db), t0);
+      const { result, rejected } = await run(pool, baseBatch('a-batch'));
+      assert.deepEqual(result, { parts: 7, applied: 7, skipped: 0, rows: 19, rejected: 0 });
+      assert.deepEqual(rejected, []);
+      assert.deepEqual(normalize(await snapshot(db), t0), expectedAfterBase(before));
+      const parts = await withConn(db, (c) => query(c, "SELECT part FROM oncilla_flush_log WHERE batch = 'a-batch' ORDER BY part"));
+      assert.deepEqual(
+        parts.map((p) => p.part),
+        ['torrents', 'users_freeleeches', 'users_freetorrents', 'users_main', 'users_torrents', 'xbt_files_users', 'xbt_snatched'].map((t) => `a-batch:${t}:0`),
+      );
+    });
+
+    it('(b) applying the same batch again changes nothing', async () => {
+      await resetAndSeed(db);
+      const batch = baseBatch('b-batch');
+      await run(pool, batch);
+      const first = await snapshot(db);
+      await sleep(1100); // a second NOW() would now differ
+      const again = await run(pool, batch);
+      assert.deepEqual(again.result, { parts: 7, applied: 0, skipped: 7, rows: 0, rejected: 0 });
+      assert.deepEqual(await snapshot(db), first);
+      // Same rows listed in a different order: same parts, still nothing to do.
+      const shuffled = { ...batch, users: [...batch.users].reverse(), peers: [...batch.peers].reverse() };
+      assert.equal((await run(pool, shuffled)).result.applied, 0);
+      assert.deepEqual(await snapshot(db), first);
+    });
+
+    it('(c) two concurrent applyBatch calls of the same batch apply each row once', async () => {
+      const batch = bigBatch('c-batch');
+      const ref = await reference(batch, { chunkSize: 3 });
+      assert.ok(ref.run.result.parts >= 20, `only ${ref.run.result.parts} parts`);
+      const other = makePool(db);
+      try {
+        for (let round = 0; round < 3; round++) {
+          await resetAndSeed(db);
+          const t0 = await serverNow(db);
+          const [r1, r2] = await Promise.all([run(pool, batch, { chunkSize: 3 }), run(other, batch, { chunkSize: 3 })]);
+          const parts = ref.run.result.parts;
+          assert.equal(r1.result.applied + r2.result.applied, parts);
+          assert.equal(r1.result.applied + r1.result.skipped, parts);
+          assert.equal(r2.result.applied + r2.result.skipped, parts);
+          assert.equal(r1.result.rows + r2.result.rows, rowCount(batch));
+          assert.deepEqual(normalize(await snapshot(db), t0), ref.snap);
+        }
+      } finally {
+        await other.end();
+      }
+    });
+
+    it('(c) ... also when a part has to be applied row by row (poison row) by both at once', async () => {
+      const batch = bigBatch('c-poison');
+      batch.users = batch.users.map((u) => (u.uid === 6 ? { ...u, uploaded: -1 } : u)); // user 6 has Uploaded 0
+      const ref = await reference(batch, { chunkSize: 3 });
+      assert.deepEqual(reasons(ref.run.rejected).map((r) => r.replace(/ in .*/, '')), ['users_main: BIGINT UNSIGNED value is out of range']);
+      const other = makePool(db);
+      try {
+        for (let round = 0; round < 3; round++) {
+          await resetAndSeed(db);
+          const t0 = await serverNow(db);
+          const [r1, r2] = await Promise.all([run(pool, batch, { chunkSize: 3 }), run(other, batch, { chunkSize: 3 })]);
+          assert.equal(r1.rejected.length + r2.rejected.length, 1, 'the poison row is reported once');
+          assert.equal(r1.result.rows + r2.result.rows, rowCount(batch) - 1);
+          assert.deepEqual(normalize(await snapshot(db), t0), ref.snap);
+        }
+      } finally {
+        await other.end();
+      }
+    });
+
+    it('(d) rows for a deleted user or torrent create nothing anywhere, are reported, and the rest is applied', async () => {
+      await resetAndSeed(db);
+      await withConn(db, async (c) => {
+        // The site deletes user 7 and torrent 9 after the tracker saw them.
+        await insertUsers(c, [{ id: 7, passkey: makePasskey(7) }]);
+        await insertTorrents(c, [{ id: 9, infoHash: makeInfoHash(9) }]);
+        await c.query('DELETE FROM users_main WHERE ID = 7');
+        await c.query('DELETE FROM torrents WHERE ID = 9');
+      });
+      const t0 = await serverNow(db);
+      const before = normalize(await snapshot(db), t0);
+      const base = baseBatch('d-batch');
+      const batch: FlushBatch = {
+        ...base,
+        users: [...base.users, { uid: 7, uploaded: 1, downloaded: 1 }],
+        torrents: [...base.torrents, { tid: 9, seeders: 1, leechers: 0, snatched: 1, balance: 0 }],
+        peers: [
+          ...base.peers,
+          peer({ kind: 'heavy', uid: 7, tid: 1, peerId: pid('G'), ipv6: '::7' }),
+          peer({ kind: 'light', uid: 1, tid: 9, peerId: pid('H') }),
+          peer({ kind: 'deactivate', uid: 7, tid: 9, peerId: pid('I') }),
+        ],
+        snatches: [...base.snatches, { uid: 7, tid: 1, time: 1, ip: '', ipv6: '' }, { uid: 1, tid: 9, time: 1, ip: '', ipv6: '' }],
+        tokens: [...base.tokens, { uid: 7, tid: 1, downloaded: 1 }, { uid: 1, tid: 9, downloaded: 1 }],
+        freeTorrents: [...base.freeTorrents, { uid: 7, tid: 1, freeType: 1, uploaded: 1, downloaded: 1 }, { uid: 1, tid: 9, freeType: 2, uploaded: 1, downloaded: 1 }],
+        userTorrents: [
+          ...base.userTorrents,
+          { uid: 7, tid: 1, seedtime: 1, downloaded: 1, uploaded: 1, realDownloaded: 1, realUploaded: 1, snatched: 1 },
+          { uid: 1, tid: 9, seedtime: 1, downloaded: 1, uploaded: 1, realDownloaded: 1, realUploaded: 1, snatched: 1 },
+        ],
+      };
+      const first = await run(pool, batch);
+      assert.deepEqual(reasons(first.rejected), [
+        'torrents: unknown torrent 9',
+        'users_freeleeches: unknown torrent 9',
+        'users_freeleeches: unknown user 7',
+        'users_freetorrents: unknown torrent 9',
+        'users_freetorrents: unknown user 7',
+        'users_main: unknown user 7',
+        'users_torrents: unknown torrent 9',
+        'users_torrents: unknown user 7',
+        'xbt_files_users: unknown torrent 9',
+        'xbt_files_users: unknown user 7',
+        'xbt_files_users: unknown user 7',
+        'xbt_snatched: unknown torrent 9',
+        'xbt_snatched: unknown user 7',
+      ]);
+      const heavy7 = first.rejected.find((r): r is Extract<RejectedRow, { table: 'xbt_files_users' }> => r.table === 'xbt_files_users' && r.row.kind === 'heavy');
+      assert.equal(heavy7?.row.ipv6, '::7', 'the rejected row is handed over whole');
+      assert.deepEqual(first.result, { parts: 7, applied: 7, skipped: 0, rows: 19, rejected: 13 });
+      assert.ok(first.warn.some((w) => w.includes('unknown user 7')), first.warn.join('\n'));
+      const after = normalize(await snapshot(db), t0);
+      assert.deepEqual(after, expectedAfterBase(before));
+      for (const [table, rows] of Object.entries(after)) {
+        for (const r of rows) {
+          const ids = [r.ID, r.uid, r.UserID].filter((x) => x !== undefined);
+          const tids = [r.fid, r.TorrentID].filter((x) => x !== undefined);
+          assert.ok(!ids.includes('7') || table === 'torrents', `${table} has a row for user 7: ${JSON.stringify(r)}`);
+          assert.ok(!tids.includes('9') && !(table === 'torrents' && r.ID === '9'), `${table} has a row for torrent 9`);
+        }
+      }
+      const again = await run(pool, batch);
+      assert.deepEqual(again.rejected, [], 'reported once, not on every retry');
+      assert.deepEqual(normalize(await snapshot(db), t0), expectedAfterBase(before));
+    });
+
+    it('(e) a poison row is set aside once and the rest of its part is applied', async () => {
+      await resetAndSeed(db);
+      // users_torrents(5, 4) is near the BIGINT limit: adding to it overflows in any sql_mode.
+      await withConn(db, (c) => c.query("INSERT INTO users_torrents (uid, fid, seedtime, start_time, end_time) VALUES (5, 4, 9223372036854775000, '2020-01-01', '2020-01-01')"));
+      const t0 = await serverNow(db);
+      const before = normalize(await snapshot(db), t0);
+      const base = baseBatch('e-batch');
+      const batch: FlushBatch = {
+        ...base,
+        // User 6 has Uploaded 0 (unsigned): -1 is refused by MySQL in both modes (error 1690).
+        users: [...base.users, { uid: 6, uploaded: -1, downloaded: 5 }],
+        // Not a FreeTorrent value: non-strict MySQL would store '' (a junk key), strict would refuse it.
+        freeTorrents: [...base.freeTorrents, { uid: 3, tid: 4, freeType: 99, uploaded: 1, downloaded: 1 } as unknown as FreeTorrentRow],
+        userTorrents: [...base.userTorrents, { uid: 5, tid: 4, seedtime: 2 ** 40, downloaded: 0, uploaded: 0, realDownloaded: 0, realUploaded: 0, snatched: 0 }],
+      };
+      const first = await run(pool, batch);
+      assert.deepEqual(
+        reasons(first.rejected).map((r) => r.replace(/ in '.*$/, '')),
+        ['users_freetorrents: invalid FreeTorrent 99', 'users_main: BIGINT UNSIGNED value is out of range', 'users_torrents: BIGINT value is out of range'],
+      );
+      assert.deepEqual(first.result, { parts: 7, applied: 7, skipped: 0, rows: 19, rejected: 3 });
+      assert.ok(first.warn.some((w) => w.includes('users_main:0: MySQL refused the part')), first.warn.join('\n'));
+      // Everything else in those parts (users 1 and 2, users_torrents (1,1) and (4,2)) went in.
+      assert.deepEqual(normalize(await snapshot(db), t0), expectedAfterBase(before));
+      const log = await withConn(db, (c) => query(c, "SELECT part FROM oncilla_flush_log WHERE part LIKE 'e-batch:users_main:%' ORDER BY part"));
+      assert.deepEqual(
+        log.map((r) => r.part),
+        ['e-batch:users_main:0', 'e-batch:users_main:0#0', 'e-batch:users_main:0#1', 'e-batch:users_main:0#2', 'e-batch:users_main:0#split'],
+      );
+      const again = await run(pool, batch);
+      assert.deepEqual(again.rejected, [], 'a poison row is set aside once, not retried forever');
+      assert.deepEqual(again.result, { parts: 7, applied: 0, skipped: 7, rows: 0, rejected: 0 });
+      assert.deepEqual(normalize(await snapshot(db), t0), expectedAfterBase(before));
+    });
+
+    it('(e) a part interrupted while being applied row by row is finished row by row, even once it would apply whole', async () => {
+      const base = baseBatch('e-resume');
+      const batch: FlushBatch = { ...base, users: [...base.users, { uid: 6, uploaded: -1, downloaded: 5 }] };
+      await resetAndSeed(db);
+      // A flusher found user 6's -1 refused (Uploaded was 0), split the part, committed row 0
+      // (user 1: +100/+50) and crashed. Then the site credited user 6, so the whole part would
+      // now succeed: applying it whole would credit user 1 a second time.
+      await withConn(db, async (c) => {
+        await c.query("INSERT INTO oncilla_flush_log (part, batch) VALUES ('e-resume:users_main:0#split', 'e-resume'), ('e-resume:users_main:0#0', 'e-resume')");
+        await c.query('UPDATE users_main SET Uploaded = Uploaded + 100, Downloaded = Downloaded + 50 WHERE ID = 1');
+        await c.query('UPDATE users_main SET Uploaded = 10 WHERE ID = 6');
+      });
+      const resumed = await run(pool, batch);
+      assert.deepEqual(resumed.rejected, []);
+      assert.equal(resumed.result.applied, 7);
+      const users = await withConn(db, (c) => query(c, 'SELECT ID, Uploaded, Downloaded FROM users_main WHERE ID IN (1, 2, 6) ORDER BY ID'));
+      assert.deepEqual(
+        users.map((u) => [u.ID, Number(u.Uploaded), Number(u.Downloaded)]),
+        [
+          [1, 1100, 150],
+          [2, 2000, 207],
+          [6, 9, 605],
+        ],
+      );
+    });
+
+    it('(f) a batch bigger than chunkSize is split into parts; stopping after some parts then applying again applies each row once', async () => {
+      const batch = bigBatch('f-batch');
+      const ref = await reference(batch, { chunkSize: 3 });
+      const parts = ref.run.result.parts;
+      await resetAndSeed(db);
+      const t0 = await serverNow(db);
+      const seeded = normalize(await snapshot(db), t0);
+      const partial = await run(pool, batch, { chunkSize: 3, stopAfterParts: 5 });
+      // users 6 rows (2 parts), torrents 4 (2 parts), the first 3 peers.
+      assert.deepEqual(partial.result, { parts, applied: 5, skipped: 0, rows: 13, rejected: 0 });
+      const mid = normalize(await snapshot(db), t0);
+      assert.notDeepEqual(mid.users_main, seeded.users_main);
+      assert.deepEqual(mid.xbt_snatched, [], 'parts after the fifth were not applied');
+      const rest = await run(pool, batch, { chunkSize: 3 });
+      assert.deepEqual(rest.result, { parts, applied: parts - 5, skipped: 5, rows: rowCount(batch) - 13, rejected: 0 });
+      assert.deepEqual(normalize(await snapshot(db), t0), ref.snap);
+    });
+
+    it('(f) MySQL killed (SIGKILL) mid-batch: the retry after restart applies each row once', async () => {
+      const batch = bigBatch('f-kill');
+      const ref = await reference(batch, { chunkSize: 3 });
+      await resetAndSeed(db);
+      const t0 = await serverNow(db);
+      let seen = 0;
+      await assert.rejects(
+        run(pool, batch, {
+          chunkSize: 3,
+          afterPart: async () => {
+            if (++seen === 4) await db.kill();
+          },
+        }),
+        transient,
+      );
+      await db.restart();
+      const retry = await run(pool, batch, { chunkSize: 3 });
+      assert.equal(retry.result.skipped, 4, 'the four parts committed before the crash survived it');
+      assert.equal(retry.result.applied, ref.run.result.parts - 4);
+      assert.deepEqual(normalize(await snapshot(db), t0), ref.snap);
+    });
+
+    it('(g) MySQL down: applyBatch rejects with a transient error; after restart the batch applies fully once', async () => {
+      const batch = bigBatch('g-down');
+      const ref = await reference(batch, { chunkSize: 3 });
+      await resetAndSeed(db);
+      const t0 = await serverNow(db);
+      await db.stop();
+      await assert.rejects(run(pool, batch, { chunkSize: 3 }), transient);
+      await db.restart();
+      const retry = await run(pool, batch, { chunkSize: 3 });
+      assert.deepEqual(retry.result, { ...ref.run.result });
+      assert.deepEqual(normalize(await snapshot(db), t0), ref.snap);
+    });
+
+    it('(g) MySQL stops answering mid-batch (SIGSTOP): the statement timeout rejects; after resume the batch applies once', async () => {
+      const batch = bigBatch('g-pause');
+      const ref = await reference(batch, { chunkSize: 3 });
+      await resetAndSeed(db);
+      const t0 = await serverNow(db);
+      let seen = 0;
+      const started = Date.now();
+      try {
+        await assert.rejects(
+          run(pool, batch, {
+            chunkSize: 3,
+            queryTimeoutMs: 1000,
+            afterPart: () => {
+              if (++seen === 3) db.pause();
+            },
+          }),
+          transient,
+        );
+      } finally {
+        if (db.paused) db.resume();
+      }
+      assert.ok(Date.now() - started < 10_000);
+      const retry = await run(pool, batch, { chunkSize: 3 });
+      assert.equal(retry.result.skipped, 3);
+      assert.deepEqual(normalize(await snapshot(db), t0), ref.snap);
+    });
+
+    it('pruneFlushLog deletes only entries older than the given age', async () => {
+      await resetAndSeed(db);
+      await run(pool, baseBatch('p-old'));
+      await run(pool, baseBatch('p-new'));
+      await withConn(db, (c) => c.query("UPDATE oncilla_flush_log SET applied_at = NOW() - INTERVAL 2 DAY WHERE batch = 'p-old'"));
+      assert.equal(await pruneFlushLog(pool, 86_400), 7);
+      const left = await withConn(db, (c) => query(c, 'SELECT DISTINCT batch FROM oncilla_flush_log'));
+      assert.deepEqual(left.map((r) => r.batch), ['p-new']);
+    });
+
+    it('timing: 10,000 users + 10,000 peers rows', async (t) => {
+      await resetAndSeed(db);
+      const n = 10_000;
+      await withConn(db, async (c) => {
+        await insertUsers(c, Array.from({ length: n - 6 }, (_, i) => ({ id: i + 7, passkey: makePasskey(i + 7) })));
+        await insertTorrents(c, Array.from({ length: 96 }, (_, i) => ({ id: i + 5, infoHash: makeInfoHash(i + 5) })));
+      });
+      const peerId = (i: number): Buffer => {
+        const b = Buffer.alloc(20, 0x2d);
+        b.writeUInt32BE(i, 16);
+        return b;
+      };
+      const users = Array.from({ length: n }, (_, i) => ({ uid: i + 1, uploaded: 1000, downloaded: 10 }));
+      const mk = (id: string, kind: 'heavy' | 'light'): FlushBatch => ({
+        id,
+        users,
+        torrents: [],
+        peers: Array.from({ length: n }, (_, i) =>
+          peer({ kind, uid: i + 1, tid: (i % 100) + 1, peerId: peerId(i), uploaded: i, timespent: 60, announced: 2, mtime: 1_700_000_000, ip: '10.3.0.1', ipv6: '', useragent: 'qBittorrent/4.6.0' }),
+        ),
+        snatches: [],
+        tokens: [],
+        freeTorrents: [],
+        userTorrents: [],
+      });
+      let started = Date.now();
+      const inserts = await run(pool, mk('t-heavy', 'heavy'));
+      const insertMs = Date.now() - started;
+      started = Date.now();
+      const updates = await run(pool, mk('t-light', 'light'));
+      const updateMs = Date.now() - started;
+      t.diagnostic(`${mode}: 10k users + 10k new heavy peers: ${insertMs} ms; 10k users + 10k light peer updates: ${updateMs} ms`);
+      assert.equal(inserts.result.rows, 2 * n);
+      assert.equal(updates.result.rows, 2 * n);
+      const [sums] = await withConn(db, (c) =>
+        query(c, 'SELECT (SELECT SUM(Uploaded) FROM users_main WHERE ID > 6) AS up, (SELECT COUNT(*) FROM xbt_files_users) AS peers'),
+      );
+      assert.equal(String(sums.up), String((n - 6) * 2000));
+      assert.equal(Number(sums.peers), n + 3);
+    });
+  });
+}
