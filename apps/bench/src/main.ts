@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
     'auto-pipelining': { type: 'boolean', default: false },
     /** Redis persistence: always (AOF, fsync per write: what exactly-once across a Redis crash needs), everysec, or off. */
     'redis-aof': { type: 'string', default: 'always' },
+    /** Also run each worker count in readonly mode (announces alone, no accounting) for comparison. */
+    'compare-readonly': { type: 'boolean', default: true },
   },
 });
 const duration = Number(args.duration);
@@ -66,7 +68,12 @@ async function main(): Promise<void> {
   let peerCount = 0;
   const memoryBefore = infoField(await redis.info('memory'), 'used_memory');
 
-  for (const workers of workerCounts) {
+  const plan: Array<{ workers: number; readonly: boolean }> = [];
+  for (const w of workerCounts) {
+    plan.push({ workers: w, readonly: false });
+    if (args['compare-readonly']) plan.push({ workers: w, readonly: true });
+  }
+  for (const { workers, readonly } of plan) {
     const tracker = await TrackerProcess.start({
       redisUrl: redisServer.url,
       mysql: db,
@@ -75,6 +82,7 @@ async function main(): Promise<void> {
       conf: {
         keepalive_timeout: 60, numwant_limit: 50, log_level: 'info', listen_host: '127.0.0.1',
         redis_auto_pipelining: args['auto-pipelining'] ? 1 : 0,
+        readonly: readonly ? 1 : 0,
       },
       // BENCH_PROFILE=dir writes V8 CPU profiles of the primary and workers there
       nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
@@ -95,8 +103,17 @@ async function main(): Promise<void> {
     const pids = { primary: tracker.child.pid ?? 0, workers: workerPids, redis: redisServer.pid };
     await redis.config('RESETSTAT');
     const cpuBefore = { workers: workerPids.map(cpuSeconds), redis: cpuSeconds(redisServer.pid) };
-    log(`${workers} worker(s): ${duration} s of steady traffic over ${connections} keep-alive connections`);
+    log(`${workers} worker(s)${readonly ? ', readonly (no accounting)' : ''}: ${duration} s of steady traffic over ${connections} keep-alive connections`);
+    const flushedBefore = tracker.logs.filter((l) => l.msg === 'flushed').length;
+    const lagSamples: number[] = [];
+    const lagTimer = setInterval(() => {
+      void redis.hget('oncilla:flush:current', 'at').then((at) => lagSamples.push(at ? Math.floor(Date.now() / 1000) - Number(at) : 0));
+    }, 1000);
     const r = (await ask(gen, { type: 'run', durationMs: duration * 1000 })).result as PhaseResult;
+    clearInterval(lagTimer);
+    const flushes = tracker.logs.filter((l) => l.msg === 'flushed').slice(flushedBefore);
+    const flushedRows = flushes.reduce((a, l) => a + Number(l.rows ?? 0), 0);
+    const flushMs = flushes.reduce((a, l) => a + Number(l.ms ?? 0), 0);
     const commandInfo = await redis.info('commandstats');
     const stats = parseCommandStats(commandInfo);
     if (process.env.BENCH_DUMP_COMMANDSTATS) console.log(commandInfo);
@@ -108,6 +125,7 @@ async function main(): Promise<void> {
       .reduce((a, [, n]) => a + n, 0);
     const run = {
       workers,
+      accounting: !readonly,
       connections,
       durationSeconds: Number(r.seconds.toFixed(2)),
       announces: r.requests,
@@ -118,6 +136,13 @@ async function main(): Promise<void> {
       failures: r.failures,
       failureSamples: r.failureSamples,
       errors: r.errors,
+      flush: readonly ? null : {
+        batches: flushes.length,
+        rowsFlushed: flushedRows,
+        rowsPerSecondWritten: flushMs > 0 ? Math.round((flushedRows * 1000) / flushMs) : 0,
+        rowsPerSecondOfTraffic: Math.round(flushedRows / r.seconds),
+        maxLagSeconds: lagSamples.length ? Math.max(...lagSamples) : 0,
+      },
       redisScriptCallsPerAnnounce: Number((scriptCalls / r.requests).toFixed(3)),
       redisCommandsInsideScriptsPerAnnounce: Number((Object.entries(stats).filter(([c]) => !['evalsha', 'eval', 'info'].includes(c)).reduce((a, [, n]) => a + n, 0) / r.requests).toFixed(2)),
       note: 'commands run inside scripts are counted by Redis too; the round trips per announce are the script calls',
@@ -154,7 +179,8 @@ async function main(): Promise<void> {
   writeFileSync(args.out, JSON.stringify(report, null, 2) + '\n');
   log(`wrote ${args.out}`);
   for (const r of runs) {
-    log(`${r.workers} worker(s): ${r.announcesPerSecond} announces/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.failures} failures, ${r.errors} errors, ${r.redisScriptCallsPerAnnounce} Redis calls/announce`);
+    const f = r.flush as { rowsFlushed: number; rowsPerSecondWritten: number; maxLagSeconds: number } | null;
+    log(`${r.workers} worker(s)${r.accounting ? '' : ' readonly'}: ${r.announcesPerSecond} announces/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.failures} failures, ${r.errors} errors, ${r.redisScriptCallsPerAnnounce} Redis calls/announce${f ? `, ${f.rowsFlushed} rows flushed (${f.rowsPerSecondWritten}/s while writing), max flush lag ${f.maxLagSeconds} s` : ''}`);
   }
 }
 
