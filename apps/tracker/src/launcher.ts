@@ -50,12 +50,15 @@ export interface LogLine {
 }
 
 export class TrackerProcess {
+  /** The ocelot.conf it was started with (tests rewrite it before a SIGHUP). */
+  readonly configFile: string;
   readonly logs: LogLine[] = [];
   readonly stderr: string[] = [];
   private waiters: Array<{ test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   private constructor(readonly child: ChildProcess, readonly port: number, private readonly dir: string, onLog?: (l: LogLine) => void) {
+    this.configFile = join(dir, 'ocelot.conf');
     let buf = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       buf += chunk;

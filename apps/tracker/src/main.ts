@@ -20,7 +20,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  await runPrimary(loaded.config, loaded.warnings);
+  const configPath = args.configPath;
+  await runPrimary(loaded.config, loaded.warnings, () => loadConfig({ configPath, env: process.env }));
 }
 
 main().catch((err: unknown) => {

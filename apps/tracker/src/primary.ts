@@ -1,13 +1,17 @@
 import cluster, { type Worker } from 'node:cluster';
-import { redactedConfig, type Config } from '@oncilla/config';
+import http from 'node:http';
+import { renderMetrics } from './http/metrics.js';
+import { redactedConfig, type Config, type LoadedConfig } from '@oncilla/config';
 import { createPool, ensureFlushLog, waitForMysql } from '@oncilla/database';
-import { FlushBatches, RedisPeerStore } from '@oncilla/swarm-store';
+import { FlushBatches, RedisPeerStore, SiteControl } from '@oncilla/swarm-store';
 import { Flusher } from './flush/flusher.js';
 import { loadLists } from './load-lists.js';
 import { createLogger, type Logger } from './logger.js';
 import { isWorkerMessage, type PrimaryMessage } from './messages.js';
 import { addSnapshots, emptySnapshot, type ClusterStats, type StatsSnapshot } from './http/stats.js';
 import { connectRedis, createRedis } from './redis-client.js';
+import { reloadedConfig } from './reload.js';
+import { TokenExpiryCallback } from './token-callback.js';
 
 /** A worker that dies sooner than this after its start counts as a crash loop: back off. */
 const CRASH_WINDOW_MS = 5000;
@@ -23,7 +27,8 @@ function send(w: Worker, m: PrimaryMessage): void {
  * The primary owns the MySQL side (loading lists, and the flush later), runs the reaper, forks
  * the workers, restarts dead ones and handles the signals.
  */
-export async function runPrimary(config: Config, warnings: string[]): Promise<void> {
+export async function runPrimary(initial: Config, warnings: string[], rereadConfig: () => LoadedConfig): Promise<void> {
+  let config = initial;
   const log = createLogger(config.logLevel, 'primary');
   for (const w of warnings) log.warn(w);
   log.info({ config: redactedConfig(config) }, 'Oncilla starting');
@@ -44,6 +49,7 @@ export async function runPrimary(config: Config, warnings: string[]): Promise<vo
   let retired = emptySnapshot();
   let previous = { requests: 0, connections: 0, at: Date.now() };
   const batches = new FlushBatches(redis, store.keys);
+  let lastStats: ClusterStats | undefined;
   const statsTimer = setInterval(() => {
     void (async () => {
       let totals = retired;
@@ -64,6 +70,7 @@ export async function runPrimary(config: Config, warnings: string[]): Promise<vo
         flush: { ...flusher.stats, pending },
       };
       previous = { requests: totals.requests, connections: totals.openedConnections, at: now };
+      lastStats = stats;
       for (const w of Object.values(cluster.workers ?? {})) if (w) send(w, { type: 'cluster-stats', stats });
     })();
   }, 1000);
@@ -106,9 +113,73 @@ export async function runPrimary(config: Config, warnings: string[]): Promise<vo
   for (let i = 0; i < config.workers; i++) fork();
   await allListening;
 
-  const reaper = startReaper(store, config, log);
+  let reaper = startReaper(store, config, log);
   // readonly: the announce script records nothing, so there is nothing to flush
   if (!config.readonly) flusher.start();
+  const callback = new TokenExpiryCallback(redis, store.keys, flusher, log, () => config);
+  if (!config.readonly) callback.start();
+  const control = new SiteControl(redis, store.keys);
+
+  // SIGUSR1 (and reload_interval): users, torrents, tokens and whitelist again from MySQL. Each
+  // list is swapped in whole, so announces meanwhile see the old or the new list.
+  let reloading = false;
+  const reloadLists = async (why: string): Promise<void> => {
+    if (reloading) return;
+    reloading = true;
+    try {
+      const c = await loadLists(pool, redis, store.keys, log);
+      log.info({ ...c }, `${why}: lists reloaded (${c.users} users, ${c.removedUsers} removed, ${c.torrents} torrents, ${c.tokens} tokens, ${c.whitelist} whitelist entries)`);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, `${why}: reload failed; the previous lists stay`);
+    } finally {
+      reloading = false;
+    }
+  };
+  process.on('SIGUSR1', () => void reloadLists('SIGUSR1'));
+
+  // metrics_listen: /metrics without the password, on an address of its own (keep it private).
+  if (config.metricsListen) {
+    const ml = config.metricsListen;
+    http.createServer((req, res) => {
+      if (req.url !== '/metrics' || !lastStats) {
+        res.writeHead(req.url === '/metrics' ? 503 : 404).end();
+        return;
+      }
+      const stats = lastStats;
+      control.peerCounts().then(
+        (peers) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderMetrics(stats, peers, Math.floor(Date.now() / 1000))),
+        () => res.writeHead(503).end(),
+      );
+    }).listen(ml.port, ml.host, () => log.info(`metrics on http://${ml.host}:${ml.port}/metrics`)).unref();
+  }
+  let periodic = config.reloadInterval > 0 ? setInterval(() => void reloadLists('periodic reload'), config.reloadInterval * 1000) : undefined;
+
+  // SIGHUP: the config file and environment again; every worker takes the new values between
+  // two requests. The site's runtime overrides (update_announce_interval) end, as in Ocelot.
+  process.on('SIGHUP', () => {
+    let next: LoadedConfig;
+    try {
+      next = rereadConfig();
+    } catch (err) {
+      log.error(`SIGHUP: the config is not valid, keeping the running one: ${(err as Error).message}`);
+      return;
+    }
+    for (const w of next.warnings) log.warn(w);
+    const r = reloadedConfig(config, next.config);
+    if (r.restartRequired.length) log.warn(`SIGHUP: changes to ${r.restartRequired.join(', ')} take effect after a restart`);
+    const previous = config;
+    config = r.config;
+    for (const w of Object.values(cluster.workers ?? {})) if (w) send(w, { type: 'config', config });
+    void control.clearSettings().catch(() => undefined);
+    if (previous.reapPeersInterval !== config.reapPeersInterval || previous.peersTimeout !== config.peersTimeout) {
+      clearInterval(reaper);
+      reaper = startReaper(store, config, log);
+    }
+    flusher.setInterval(config.scheduleInterval);
+    clearInterval(periodic);
+    periodic = config.reloadInterval > 0 ? setInterval(() => void reloadLists('periodic reload'), config.reloadInterval * 1000) : undefined;
+    log.info({ changed: r.changed }, `SIGHUP: config reloaded (${r.changed.length ? r.changed.join(', ') : 'no changes'})`);
+  });
 
   log.info({
     workers: config.workers,
@@ -132,6 +203,8 @@ export async function runPrimary(config: Config, warnings: string[]): Promise<vo
     firstSignal = signal;
     log.info(`${signal}: closing tracker`);
     clearInterval(reaper);
+    clearInterval(periodic);
+    callback.stop();
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
     const exited = Promise.all(workers.map((w) => new Promise<void>((r) => (w.isDead() ? r() : w.once('exit', () => r())))));
     for (const w of workers) send(w, { type: 'shutdown' });
@@ -159,6 +232,7 @@ export async function runPrimary(config: Config, warnings: string[]): Promise<vo
 
 /** Every reap_peers_interval: drop peers silent for longer than peers_timeout. */
 function startReaper(store: RedisPeerStore, config: Config, log: Logger): NodeJS.Timeout {
+  // (the config is captured: a SIGHUP that changes these intervals starts a new reaper)
   let running = false;
   return setInterval(() => {
     if (running) return;

@@ -4,6 +4,7 @@ import { parseCidrList } from '@oncilla/protocol';
 import { RedisPeerStore, SiteControl } from '@oncilla/swarm-store';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './http/app.js';
+import { renderMetrics } from './http/metrics.js';
 import { handleReport } from './http/report.js';
 import { emptySnapshot, WorkerStats, type ClusterStats } from './http/stats.js';
 import { handleUpdate } from './http/update.js';
@@ -97,6 +98,8 @@ export async function runWorker(): Promise<void> {
       update: (q) => handleUpdate(control, q, log),
       report: (q) => handleReport(control, () => cluster, q),
     },
+    metrics: async () => renderMetrics(cluster, await control.peerCounts(), Math.floor(Date.now() / 1000)),
+    ready: () => redis.status === 'ready',
   });
   const servers = await listen(app, config);
   for (const s of servers) stats.watch(s);

@@ -36,6 +36,7 @@ export class Flusher {
   #nextAttempt = 0;
   #backoff = 0;
   #lastPrune = 0;
+  #leader = false;
 
   constructor(
     private readonly redis: Redis,
@@ -43,7 +44,7 @@ export class Flusher {
     private readonly batches: FlushBatches,
     private readonly pool: Pool,
     private readonly log: Logger,
-    private readonly intervalSeconds: number,
+    private intervalSeconds: number,
   ) {}
 
   get leaseTtlMs(): number {
@@ -55,8 +56,24 @@ export class Flusher {
     this.#timer.unref();
   }
 
+  /** schedule_interval changed (SIGHUP): re-arm the timer if it runs. */
+  setInterval(seconds: number): void {
+    if (seconds === this.intervalSeconds) return;
+    this.intervalSeconds = seconds;
+    if (this.#timer) {
+      clearInterval(this.#timer);
+      this.start();
+    }
+  }
+
+  /** Whether this primary held the flush lease at its last attempt (the callback rides on it). */
+  get leader(): boolean {
+    return this.#leader;
+  }
+
   stop(): void {
     clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 
   /** One scheduled run; never overlaps another. */
@@ -96,7 +113,8 @@ export class Flusher {
 
   async #flushIfLeader(): Promise<boolean> {
     try {
-      if (!(await this.batches.holdLease(this.owner, this.leaseTtlMs))) return false;
+      this.#leader = await this.batches.holdLease(this.owner, this.leaseTtlMs);
+      if (!this.#leader) return false;
       const did = await this.#flushOnce();
       this.#backoff = 0;
       this.stats.lastError = '';

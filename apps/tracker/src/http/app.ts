@@ -21,6 +21,10 @@ export interface AppDeps {
     report(q: Query): Promise<{ body: string; type: string }>;
   };
   log?: { error(obj: unknown, msg: string): void };
+  /** Prometheus text (served at /metrics to a bearer of the report password). */
+  metrics?: () => Promise<string>;
+  /** Whether this worker can answer (Redis reachable, not draining): GET /ready. */
+  ready?: () => boolean;
 }
 
 export const UNAVAILABLE = 'The tracker is temporarily unavailable.';
@@ -69,6 +73,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     deps.stats.requests++;
     const s = deps.settings();
     if (req.url.length > s.maxRequestSize) return send(reply, s, encodeFailure('GET string too long'), true);
+    // Operator endpoints (no 32-character key, so they never collide with Ocelot's routes).
+    if (req.url === '/health') return send(reply, s, 'ok\n');
+    if (req.url === '/ready') {
+      const ok = (deps.ready?.() ?? true) && !deps.closing?.();
+      return send(reply.code(ok ? 200 : 503), s, ok ? 'ready\n' : 'not ready\n');
+    }
+    if (req.url === '/metrics' && deps.metrics) {
+      const auth = headerValue(req.headers.authorization) ?? '';
+      if (!auth.startsWith('Bearer ') || !safeEqual(auth.slice(7), s.reportPassword)) {
+        return send(reply.code(401).header('www-authenticate', 'Bearer'), s, 'report password required (Authorization: Bearer)\n', true);
+      }
+      return send(reply, s, await deps.metrics(), false, 'text/plain; version=0.0.4');
+    }
     const c = classifyPath(req.url);
     if (c.kind === 'nothing-to-see') return send(reply, s, NOTHING_TO_SEE_HERE, true, 'text/html');
     if (c.kind === 'failure') return send(reply, s, encodeFailure(c.reason), true);

@@ -1,0 +1,40 @@
+/**
+ * Prometheus text exposition of the cluster-wide counters (pure, so it is unit-tested).
+ */
+import type { ClusterStats } from './stats.js';
+
+export interface PeerGauges {
+  seeders: number;
+  leechers: number;
+}
+
+const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+export function renderMetrics(c: ClusterStats, peers: PeerGauges, now: number): string {
+  const out: string[] = [];
+  const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: Array<[Record<string, string>, number]>): void => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, v] of samples) {
+      const l = Object.entries(labels).map(([k, x]) => `${k}="${esc(x)}"`).join(',');
+      out.push(`${name}${l ? `{${l}}` : ''} ${v}`);
+    }
+  };
+  const t = c.totals;
+  metric('oncilla_uptime_seconds', 'gauge', 'Seconds since the primary started.', [[{}, Math.max(0, now - c.startedAt)]]);
+  metric('oncilla_requests_total', 'counter', 'HTTP requests answered, by worker.', Object.entries(c.perWorker).map(([w, n]) => [{ worker: w }, n]));
+  metric('oncilla_announces_total', 'counter', 'Announces by result.', [[{ result: 'ok' }, t.succAnnouncements], [{ result: 'failed' }, t.announcements - t.succAnnouncements]]);
+  metric('oncilla_announce_failures_total', 'counter', 'Failed announces and scrapes by failure reason.', Object.entries(t.failures).map(([r, n]) => [{ reason: r }, n]));
+  metric('oncilla_scrapes_total', 'counter', 'Scrapes.', [[{}, t.scrapes]]);
+  metric('oncilla_errors_total', 'counter', 'Requests that failed inside the tracker (Redis unreachable and the like).', [[{}, t.errors]]);
+  metric('oncilla_connections_open', 'gauge', 'Open client connections.', [[{}, t.openConnections]]);
+  metric('oncilla_connections_total', 'counter', 'Client connections accepted.', [[{}, t.openedConnections]]);
+  metric('oncilla_bytes_total', 'counter', 'Bytes read from and written to clients.', [[{ direction: 'read' }, t.bytesRead], [{ direction: 'written' }, t.bytesWritten]]);
+  metric('oncilla_peers', 'gauge', 'Peers in every swarm.', [[{ role: 'seeder' }, peers.seeders], [{ role: 'leecher' }, peers.leechers]]);
+  metric('oncilla_flush_lag_seconds', 'gauge', 'How long the oldest unflushed batch has waited.', [[{}, c.flush.lagSeconds]]);
+  metric('oncilla_flush_pending_rows', 'gauge', 'Rows waiting in Redis for the next flush, by kind.', Object.entries(c.flush.pending).map(([k, n]) => [{ kind: k }, n]));
+  metric('oncilla_flush_rows_total', 'counter', 'Rows written to MySQL.', [[{}, c.flush.rows]]);
+  metric('oncilla_flush_batches_total', 'counter', 'Flush batches completed.', [[{}, c.flush.batches]]);
+  metric('oncilla_flush_failures_total', 'counter', 'Flush attempts that failed (MySQL errors).', [[{}, c.flush.failures]]);
+  metric('oncilla_flush_rejected_rows_total', 'counter', 'Rows MySQL refused, set aside.', [[{}, c.flush.rejected]]);
+  return out.join('\n') + '\n';
+}
