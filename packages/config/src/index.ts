@@ -21,3 +21,4 @@ export { loadConfig, type LoadConfigOptions, type LoadedConfig } from './load.js
 export { REDACTED, redactedConfig, type RedactedConfig } from './redact.js';
 export { diffConfig, reloadableChanges, type ReloadPlan } from './diff.js';
 export { renderExampleConfig } from './example.js';
+export { renderConfigMarkdown } from './markdown.js';

@@ -139,7 +139,7 @@ export const CONFIG_KEYS = [
   ocelot('max_request_size', uint(256, 1_048_576), {
     default: '4096',
     reloadable: true,
-    description: 'Largest request in bytes; longer ones fail with "GET string too long".',
+    description: 'Largest request target (path and query) in bytes; longer ones fail with "GET string too long".',
   }),
   ocelot('numwant_limit', uint(0, 10_000), {
     default: '50',
