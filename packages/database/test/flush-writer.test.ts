@@ -21,6 +21,7 @@ import {
   baseBatch,
   bigBatch,
   captureLog,
+  connect,
   expectedAfterBase,
   normalize,
   peer,
@@ -118,7 +119,7 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
       assert.deepEqual(await snapshot(db), first);
     });
 
-    it('(c) two concurrent applyBatch calls of the same batch apply each row once', async () => {
+    it('(c) two concurrent applyBatch calls of the same batch apply each row once', async (t) => {
       const batch = bigBatch('c-batch');
       const ref = await reference(batch, { chunkSize: 3 });
       assert.ok(ref.run.result.parts >= 20, `only ${ref.run.result.parts} parts`);
@@ -128,6 +129,7 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
           await resetAndSeed(db);
           const t0 = await serverNow(db);
           const [r1, r2] = await Promise.all([run(pool, batch, { chunkSize: 3 }), run(other, batch, { chunkSize: 3 })]);
+          t.diagnostic(`round ${round}: parts applied ${r1.result.applied} + ${r2.result.applied}, deadlock retries ${[...r1.warn, ...r2.warn].filter((w) => w.includes('retrying')).length}`);
           const parts = ref.run.result.parts;
           assert.equal(r1.result.applied + r2.result.applied, parts);
           assert.equal(r1.result.applied + r1.result.skipped, parts);
@@ -140,7 +142,7 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
       }
     });
 
-    it('(c) ... also when a part has to be applied row by row (poison row) by both at once', async () => {
+    it('(c) ... also when a part has to be applied row by row (poison row) by both at once', async (t) => {
       const batch = bigBatch('c-poison');
       batch.users = batch.users.map((u) => (u.uid === 6 ? { ...u, uploaded: -1 } : u)); // user 6 has Uploaded 0
       const ref = await reference(batch, { chunkSize: 3 });
@@ -151,6 +153,7 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
           await resetAndSeed(db);
           const t0 = await serverNow(db);
           const [r1, r2] = await Promise.all([run(pool, batch, { chunkSize: 3 }), run(other, batch, { chunkSize: 3 })]);
+          t.diagnostic(`round ${round}: rows written ${r1.result.rows} + ${r2.result.rows}, deadlock retries ${[...r1.warn, ...r2.warn].filter((w) => w.includes('retrying')).length}`);
           assert.equal(r1.rejected.length + r2.rejected.length, 1, 'the poison row is reported once');
           assert.equal(r1.result.rows + r2.result.rows, rowCount(batch) - 1);
           assert.deepEqual(normalize(await snapshot(db), t0), ref.snap);
@@ -365,6 +368,31 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
       const retry = await run(pool, batch, { chunkSize: 3 });
       assert.equal(retry.result.skipped, 3);
       assert.deepEqual(normalize(await snapshot(db), t0), ref.snap);
+    });
+
+    it('a part chosen as deadlock victim is retried and applied once', async () => {
+      await resetAndSeed(db);
+      const t0 = await serverNow(db);
+      const before = normalize(await snapshot(db), t0);
+      const blocker = await connect(db);
+      try {
+        // A heavier transaction (InnoDB rolls back the lighter one) that holds user 1...
+        await blocker.query('START TRANSACTION');
+        await blocker.query(`INSERT INTO xbt_snatched (uid, fid, tstamp, IP, ipv6) VALUES ${Array.from({ length: 200 }, () => "(99, 99, 1, '', '')").join(',')}`);
+        await blocker.query("UPDATE users_main SET Title = CONCAT(Title, '') WHERE ID = 1");
+        const applying = run(pool, baseBatch('dl-batch'));
+        await sleep(300); // the users part has claimed its log row and waits for user 1
+        // ...then waits for the part's log row: a cycle, and the part's transaction is the victim.
+        await blocker.query("SELECT part FROM oncilla_flush_log WHERE part = 'dl-batch:users_main:0' FOR UPDATE");
+        await sleep(100);
+        await blocker.query('ROLLBACK');
+        const r = await applying;
+        assert.ok(r.warn.some((w) => w.includes('dl-batch:users_main:0') && w.includes('Deadlock') && w.includes('retrying')), r.warn.join('\n'));
+        assert.deepEqual(r.result, { parts: 7, applied: 7, skipped: 0, rows: 19, rejected: 0 });
+      } finally {
+        await blocker.end();
+      }
+      assert.deepEqual(normalize(await snapshot(db), t0), expectedAfterBase(before));
     });
 
     it('pruneFlushLog deletes only entries older than the given age', async () => {
