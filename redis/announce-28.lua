@@ -170,6 +170,13 @@ elseif old.seeder ~= p.seeder then
   count(old.seeder, -1)
   count(p.seeder, 1)
 end
+-- peers by address family (a dual-stack peer counts in both)
+local function families(q, n)
+  if q.v4 ~= '' then redis.call('HINCRBY', KEYS[28], 'v4', n) end
+  if q.v6 ~= '' then redis.call('HINCRBY', KEYS[28], 'v6', n) end
+end
+if old and (stopped or old.v4 ~= p.v4 or old.v6 ~= p.v6) then families(old, -1) end
+if not stopped and (old == nil or old.v4 ~= p.v4 or old.v6 ~= p.v6) then families(p, 1) end
 
 if stopped then
   if old then

@@ -15,7 +15,10 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. '|' .. ARGV[3])
 redis.call('SREM', KEYS[3], ARGV[1])
 local peers = redis.call('HGETALL', KEYS[5])
 for i = 1, #peers, 2 do
-  local seeder = unpackPeer(peers[i + 1]).seeder
+  local gone = unpackPeer(peers[i + 1])
+  local seeder = gone.seeder
+  if gone.v4 ~= '' then redis.call('HINCRBY', KEYS[13], 'v4', -1) end
+  if gone.v6 ~= '' then redis.call('HINCRBY', KEYS[13], 'v6', -1) end
   redis.call('HINCRBY', KEYS[13], seeder and 'seeders' or 'leechers', -1)
   redis.call('HINCRBY', KEYS[13], struct.unpack('>I4', peers[i]) .. (seeder and ':s' or ':l'), -1)
 end

@@ -22,7 +22,10 @@ for i, listKey in ipairs({ KEYS[4], KEYS[5] }) do
   for _, peerKey in ipairs(stale) do
     local raw = redis.call('HGET', KEYS[3], peerKey)
     if raw then
-      syncEndpoints(setList, KEYS[10], unpackPeer(raw), nil, peerKey)
+      local gone = unpackPeer(raw)
+      syncEndpoints(setList, KEYS[10], gone, nil, peerKey)
+      if gone.v4 ~= '' then redis.call('HINCRBY', KEYS[14], 'v4', -1) end
+      if gone.v6 ~= '' then redis.call('HINCRBY', KEYS[14], 'v6', -1) end
       redis.call('HINCRBY', KEYS[14], struct.unpack('>I4', peerKey) .. (i == 1 and ':s' or ':l'), -1)
       redis.call('HDEL', KEYS[3], peerKey)
     end

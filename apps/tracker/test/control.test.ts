@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { Redis } from 'ioredis';
 import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
 import { REPORT_PASSWORD, SITE_PASSWORD, TrackerProcess } from '@oncilla/tracker/launcher';
 import { decode, get, pct, query, text, type Params } from './support/client.js';
@@ -19,6 +20,7 @@ describe('site control plane', () => {
   let redisServer: RedisServer;
   let db: MariaDbServer;
   let tracker: TrackerProcess;
+  let redis: Redis;
 
   before(async () => {
     [redisServer, db] = await Promise.all([startRedis({ appendonly: false }), startMariaDb()]);
@@ -27,9 +29,11 @@ describe('site control plane', () => {
     await insertTorrents(conn, [{ id: 1, infoHash: IH }]);
     await conn.end();
     tracker = await TrackerProcess.start({ redisUrl: redisServer.url, mysql: db, workers: 2 });
+    redis = new Redis(redisServer.url);
   });
 
   after(async () => {
+    redis?.disconnect();
     await tracker?.stop();
     await Promise.all([redisServer?.cleanup(), db?.cleanup()]);
   });
@@ -72,10 +76,27 @@ describe('site control plane', () => {
       await update(`action=delete_torrent&info_hash=${pct(ih)}&id=${100 + i}&reason=14`);
       assert.equal(reason(await announce(pk('a'), { info_hash: ih, peer_id: pid(1) })), 'Unregistered torrent: Specifically Banned');
     }
+    const torrent = async (ih: Buffer): Promise<string | null> => redis.hget('oncilla:torrents', ih.toString('hex'));
     await update(`action=add_torrent&info_hash=${pct(NEW_IH)}&id=50&freetorrent=1`);
+    assert.equal(await torrent(NEW_IH), '50|1|0|0');
+    await update(`action=add_torrent&info_hash=${pct(NEW_IH)}&id=99&freetorrent=0`);
+    assert.equal(await torrent(NEW_IH), '50|0|0|0', 'a known torrent keeps its id, takes the free type');
     await update(`action=update_torrent&info_hash=${pct(NEW_IH)}&freetorrent=12`);
+    assert.equal(await torrent(NEW_IH), '50|12|0|0');
+    await update(`action=update_torrent&info_hash=${pct(NEW_IH)}&freetorrent=7`);
+    assert.equal(await torrent(NEW_IH), '50|0|0|0', 'an unknown type means normal (GazellePW mapping)');
     await update(`action=update_torrents&info_hashes=${pct(Buffer.concat([NEW_IH, IH]))}&freetorrent=2`);
+    assert.equal(await torrent(NEW_IH), '50|2|0|0');
+    assert.match(String(await torrent(IH)), /^1\|2\|/);
     await update(`action=info_torrent&info_hash=${pct(NEW_IH)}`);
+    await update(`action=add_token&info_hash=${pct(NEW_IH)}&userid=2`);
+    assert.equal(await redis.sismember('oncilla:tokens', '50:2'), 1);
+    await update(`action=remove_token&info_hash=${pct(NEW_IH)}&userid=2`);
+    assert.equal(await redis.sismember('oncilla:tokens', '50:2'), 0);
+    await update(`action=add_token&info_hash=${pct(makeInfoHash(999))}&userid=2`);
+    assert.equal(await redis.scard('oncilla:tokens'), 0, 'a token on an unknown torrent is ignored');
+    await update('action=no_such_action&x=1');
+    await update('');
   });
 
   it('adds, changes and removes users; update_user changes only the flag it is given', async () => {
@@ -143,5 +164,6 @@ describe('site control plane', () => {
     assert.equal((await siteRequest(tracker.port, `/${REPORT_PASSWORD}/report?get=nope`)).body, 'Invalid action\nsuccess');
     const json = JSON.parse((await siteRequest(tracker.port, `/${REPORT_PASSWORD}/report?get=stats&format=json`)).body) as Record<string, unknown>;
     assert.equal(json.seeders, 1);
+    assert.ok(Number(json.ipv4) >= 1, 'peers by family');
   });
 });

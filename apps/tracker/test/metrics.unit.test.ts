@@ -16,7 +16,8 @@ const stats: ClusterStats = {
 };
 
 it('renders Prometheus text with labels', () => {
-  const text = renderMetrics(stats, { seeders: 8, leechers: 9 }, 1100);
+  const text = renderMetrics(stats, { seeders: 8, leechers: 9, ipv4: 15, ipv6: 4 }, 1100);
+  assert.match(text, /^oncilla_peers_by_family\{family="ipv6"\} 4$/m);
   assert.match(text, /^# TYPE oncilla_announces_total counter$/m);
   assert.match(text, /^oncilla_announces_total\{result="failed"\} 2$/m);
   assert.match(text, /^oncilla_announce_failures_total\{reason="Passkey not found"\} 2$/m);

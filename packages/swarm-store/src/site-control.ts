@@ -107,8 +107,9 @@ export class SiteControl {
     return { leeching: Math.max(0, Number(l ?? 0)), seeding: Math.max(0, Number(s ?? 0)) };
   }
 
-  async peerCounts(): Promise<{ seeders: number; leechers: number }> {
-    const [s, l] = await this.redis.hmget(this.keys.peerCounts, 'seeders', 'leechers');
-    return { seeders: Math.max(0, Number(s ?? 0)), leechers: Math.max(0, Number(l ?? 0)) };
+  async peerCounts(): Promise<{ seeders: number; leechers: number; ipv4: number; ipv6: number }> {
+    const [s, l, v4, v6] = await this.redis.hmget(this.keys.peerCounts, 'seeders', 'leechers', 'v4', 'v6');
+    const n = (x: string | null): number => Math.max(0, Number(x ?? 0));
+    return { seeders: n(s), leechers: n(l), ipv4: n(v4), ipv6: n(v6) };
   }
 }

@@ -6,6 +6,9 @@ import type { ClusterStats } from './stats.js';
 export interface PeerGauges {
   seeders: number;
   leechers: number;
+  /** Peers with an IPv4 / IPv6 endpoint (a dual-stack peer counts in both). */
+  ipv4?: number;
+  ipv6?: number;
 }
 
 const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -30,6 +33,7 @@ export function renderMetrics(c: ClusterStats, peers: PeerGauges, now: number): 
   metric('oncilla_connections_total', 'counter', 'Client connections accepted.', [[{}, t.openedConnections]]);
   metric('oncilla_bytes_total', 'counter', 'Bytes read from and written to clients.', [[{ direction: 'read' }, t.bytesRead], [{ direction: 'written' }, t.bytesWritten]]);
   metric('oncilla_peers', 'gauge', 'Peers in every swarm.', [[{ role: 'seeder' }, peers.seeders], [{ role: 'leecher' }, peers.leechers]]);
+  metric('oncilla_peers_by_family', 'gauge', 'Peers with an endpoint in each address family (dual-stack peers count in both).', [[{ family: 'ipv4' }, peers.ipv4 ?? 0], [{ family: 'ipv6' }, peers.ipv6 ?? 0]]);
   metric('oncilla_flush_lag_seconds', 'gauge', 'How long the oldest unflushed batch has waited.', [[{}, c.flush.lagSeconds]]);
   metric('oncilla_flush_pending_rows', 'gauge', 'Rows waiting in Redis for the next flush, by kind.', Object.entries(c.flush.pending).map(([k, n]) => [{ kind: k }, n]));
   metric('oncilla_flush_rows_total', 'counter', 'Rows written to MySQL.', [[{}, c.flush.rows]]);
