@@ -41,6 +41,7 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
   const counts = await loadLists(pool, redis, store.keys, log);
   if (!config.readonly) await ensureFlushLog(pool);
   const flusher = new Flusher(redis, store.keys, new FlushBatches(redis, store.keys), pool, log, config.scheduleInterval);
+  const control = new SiteControl(redis, store.keys);
 
 
   // Cluster-wide counters: each worker reports every second; the sum goes back to all of them.
@@ -50,6 +51,23 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
   let previous = { requests: 0, connections: 0, at: Date.now() };
   const batches = new FlushBatches(redis, store.keys);
   let lastStats: ClusterStats | undefined;
+  // Once a minute, one line of what the tracker is doing (Ocelot logs a similar line).
+  let status = { at: Date.now(), requests: 0, announces: 0 };
+  const statusLine = (stats: ClusterStats, pending: Record<string, number>): void => {
+    const elapsed = (Date.now() - status.at) / 1000;
+    if (elapsed < 60) return;
+    const t = stats.totals;
+    void control.peerCounts().then((peers) => {
+      const waiting = Object.values(pending).reduce((a, b) => a + b, 0);
+      log.info(
+        `status: ${Math.round((t.requests - status.requests) / elapsed)} requests/s, ` +
+          `${Math.round((t.announcements - status.announces) / elapsed)} announces/s, ` +
+          `${peers.seeders} seeders, ${peers.leechers} leechers, ${t.openConnections} open connections, ` +
+          `flush lag ${stats.flush.lagSeconds} s, ${waiting} rows pending`,
+      );
+      status = { at: Date.now(), requests: t.requests, announces: t.announcements };
+    }).catch(() => undefined);
+  };
   const statsTimer = setInterval(() => {
     void (async () => {
       let totals = retired;
@@ -71,6 +89,7 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
       };
       previous = { requests: totals.requests, connections: totals.openedConnections, at: now };
       lastStats = stats;
+      statusLine(stats, pending);
       for (const w of Object.values(cluster.workers ?? {})) if (w) send(w, { type: 'cluster-stats', stats });
     })();
   }, 1000);
@@ -118,7 +137,6 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
   if (!config.readonly) flusher.start();
   const callback = new TokenExpiryCallback(redis, store.keys, flusher, log, () => config);
   if (!config.readonly) callback.start();
-  const control = new SiteControl(redis, store.keys);
 
   // SIGUSR1 (and reload_interval): users, torrents, tokens and whitelist again from MySQL. Each
   // list is swapped in whole, so announces meanwhile see the old or the new list.
@@ -188,6 +206,8 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
     torrents: counts.torrents,
     tokens: counts.tokens,
     whitelist: counts.whitelist,
+    redis: redisTarget(config.redisUrl),
+    mysql: `${config.mysql.host}:${config.mysql.port}/${config.mysql.database}`,
   }, 'tracker ready');
 
   let firstSignal = '';
@@ -228,6 +248,16 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** host:port/db of the Redis URL, without credentials, for the start-up summary. */
+function redisTarget(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 6379}${u.pathname && u.pathname !== '/' ? u.pathname : ''}`;
+  } catch {
+    return 'redis';
+  }
 }
 
 /** Every reap_peers_interval: drop peers silent for longer than peers_timeout. */
