@@ -25,6 +25,8 @@
   KEYS[17] cache epoch    STRING  moved when a user is removed
   KEYS[18] tokens         SET   "tid:uid" of active freeleech tokens
   KEYS[19..25] pending rows: users, torrents, peers, snatches, tokens, free, users_torrents
+           (users, tokens and users_torrents are now sums of the peer rows, made at flush time;
+           their keys stay in the batch for rows an older version left pending)
   KEYS[26] token expiries LIST  "uid:tid" for the site callback (see includes/accounting.lua)
   KEYS[27] settings       HASH  runtime overrides from the site: announce_interval, announce_jitter
   KEYS[28] peer counts    HASH  seeders, leechers, and '<uid>:s' / '<uid>:l' per user (for the report),
@@ -125,6 +127,9 @@ else
 end
 if stopped or (old and old.seeder ~= seederNow) then updateTorrent = true end
 
+-- this announce's accounting: credited up/down, real up/down, forgiven up/down, token down,
+-- seed time, snatches (summed into the peer's pending row, see includes/accounting.lua)
+local acc = { 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 local balanceDelta = -dc
 local upspeed, downspeed = 0, 0
 local hasToken = nil
@@ -136,26 +141,13 @@ if du ~= 0 or dd ~= 0 then
   end
   hasToken = redis.call('SISMEMBER', KEYS[18], tidStr .. ':' .. uidStr) == 1
   local cu, cd, fu, fd = discount(du, dd, free, hasToken)
-  if record then
-    hincr(KEYS[19], uidStr .. ':u', cu)
-    hincr(KEYS[19], uidStr .. ':d', cd)
-    if hasToken then hincr(KEYS[23], uidStr .. ':' .. tidStr, dd) end
-    local ft = uidStr .. ':' .. tidStr .. ':' .. freeStr
-    hincr(KEYS[24], ft .. ':u', fu)
-    hincr(KEYS[24], ft .. ':d', fd)
-    local ut = uidStr .. ':' .. tidStr
-    hincr(KEYS[25], ut .. ':cd', cd)
-    hincr(KEYS[25], ut .. ':cu', cu)
-    hincr(KEYS[25], ut .. ':rd', dd)
-    hincr(KEYS[25], ut .. ':ru', du)
-  end
+  acc[1], acc[2], acc[3], acc[4], acc[5], acc[6] = cu, cd, du, dd, fu, fd
+  if hasToken then acc[7] = dd end
 end
 if snatch then updateTorrent = true end
 -- Seed time: the whole gap since the last announce, if the peer was seeding through it (a
 -- leecher reporting left=0 without 'completed' counts as seeding already, as in Ocelot).
-if record and normal and (old.seeder or (seederNow and event ~= 'completed')) then
-  hincr(KEYS[25], uidStr .. ':' .. tidStr .. ':st', now - old.last)
-end
+if normal and (old.seeder or (seederNow and event ~= 'completed')) then acc[8] = now - old.last end
 
 -- global and per-user counts for the report: written only on transitions
 local function count(seeder, n)
@@ -215,7 +207,7 @@ if record then
   local ip6 = isProtected and '' or ARGV[19]
   if snatch then
     redis.call('RPUSH', KEYS[22], uidStr .. '|' .. tidStr .. '|' .. now .. '|' .. ip4 .. '|' .. ip6)
-    hincr(KEYS[25], uidStr .. ':' .. tidStr .. ':sn', 1)
+    acc[9] = 1
     -- The token is used up by the completion, with or without a transfer delta (fixes §14.13).
     if hasToken == nil then hasToken = redis.call('SISMEMBER', KEYS[18], tidStr .. ':' .. uidStr) == 1 end
     if hasToken then
@@ -232,7 +224,8 @@ if record then
   end
   local kind = (peerChanged or stopped) and 'h' or 'l'
   putPeerRow(KEYS[21], struct.pack('>I4I4', uid, tid) .. peerIdHex,
-    peerRow(kind, stopped and 0 or 1, p, up, down, upspeed, downspeed, now, ip4, ip6, ARGV[20]))
+    peerRow(kind, stopped and 0 or 1, p, up, down, upspeed, downspeed, now, ip4, ip6, ARGV[20]),
+    acc, free, KEYS[24], uidStr .. ':' .. tidStr .. ':')
 end
 
 if left > 0 and not canLeech then return {2, 'Access denied, leeching forbidden'} end

@@ -4,16 +4,22 @@
   torrents and peers, never by time (a long MySQL outage only makes the increments bigger).
 
   Pending keys (read and cleared by the primary's flush):
-    users    HASH  "<uid>:u" / "<uid>:d"                   -> credited bytes (HINCRBY)
     torrents HASH  "<tid>" -> "seeders|leechers|balance"   (latest wins), "<tid>:sn" -> snatches
     peers    HASH  uid u32 .. tid u32 .. hex peer_id       -> kind ('h','l','d') .. packed row
+                   .. the peer's accounting since the last flush (credited, real, forgiven and
+                   token bytes, seed time, snatches): users_main, users_torrents,
+                   users_freetorrents and users_freeleeches rows are sums of these, made at flush
+                   time. One read and one write per announce, bounded by the number of peers.
     snatches LIST  "uid|tid|time|ip|ipv6"
-    tokens   HASH  "<uid>:<tid>"                           -> bytes downloaded on a token
-    free     HASH  "<uid>:<tid>:<type>:u|d"                -> forgiven bytes
-    ut       HASH  "<uid>:<tid>:<st|cd|cu|rd|ru|sn>"       -> users_torrents increments
+    free     HASH  "<uid>:<tid>:<type>:u|d"  forgiven bytes left over when a torrent's free
+                   type changed while a peer row was pending (rare)
     expire   LIST  "uid:tid" tokens to expire on the site (token-expiry callback)
 ]]
 local PEER_ROW = '>BI7I7I4I4I7I7I4I4I4'
+-- credited up, credited down, real up, real down, forgiven up, forgiven down, token down,
+-- seed time, snatches, free type of the forgiven bytes
+local ACCOUNT = '>I7I7I7I7I7I7I7I4I2B'
+local ACCOUNT_LEN = 56
 
 -- Discount of one transfer delta: credited up/down, forgiven up/down, whether a token was used.
 -- A freeleech token wins over every torrent type (GazellePW), then neutral, free, 25/50/75 % off.
@@ -37,13 +43,29 @@ local function peerRow(kind, active, p, up, down, upspeed, downspeed, now, ip4, 
     now - p.first, p.announces, now) .. lenPrefixed(ip4) .. lenPrefixed(ip6) .. lenPrefixed(ua)
 end
 
--- A heavy row stays heavy until flushed: a later light announce refreshes its numbers only.
-local function putPeerRow(key, field, row)
-  if string.sub(row, 1, 1) == 'l' then
-    local prev = redis.call('HGET', key, field)
-    if prev and string.sub(prev, 1, 1) == 'h' then row = 'h' .. string.sub(row, 2) end
+-- The accounting block sits at the end of a pending peer row (a 'd' row has none).
+local function readAccount(row)
+  if not row or #row < ACCOUNT_LEN + 1 or string.sub(row, 1, 1) == 'd' then return nil end
+  return { struct.unpack(ACCOUNT, string.sub(row, -ACCOUNT_LEN)) }
+end
+
+-- Writes a peer's pending row: the new row, the running sums of its accounting added to what
+-- was pending, and a heavy row stays heavy until flushed (a later light announce refreshes its
+-- numbers only). acc = {cu, cd, ru, rd, fu, fd, td, seedtime, snatches}, free = the free type.
+local function putPeerRow(key, field, row, acc, free, freeKey, freeField)
+  local prev = redis.call('HGET', key, field)
+  if prev and string.sub(row, 1, 1) == 'l' and string.sub(prev, 1, 1) == 'h' then row = 'h' .. string.sub(row, 2) end
+  local sum = readAccount(prev)
+  if sum then
+    -- forgiven bytes belong to the free type they were forgiven under
+    if sum[10] ~= free and (sum[5] ~= 0 or sum[6] ~= 0) then
+      if sum[5] ~= 0 then redis.call('HINCRBY', freeKey, freeField .. sum[10] .. ':u', sum[5]) end
+      if sum[6] ~= 0 then redis.call('HINCRBY', freeKey, freeField .. sum[10] .. ':d', sum[6]) end
+      sum[5], sum[6] = 0, 0
+    end
+    for i = 1, 9 do acc[i] = acc[i] + sum[i] end
   end
-  redis.call('HSET', key, field, row)
+  redis.call('HSET', key, field, row .. struct.pack(ACCOUNT, acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7], acc[8], acc[9], free))
 end
 
 local function hincr(key, field, n)

@@ -46,3 +46,38 @@ it('adds up the coalesced counters per row', () => {
   assert.deepEqual(batch.freeTorrents, [{ uid: 5, tid: 9, freeType: 12, uploaded: 0, downloaded: 50 }]);
   assert.deepEqual(batch.userTorrents, [{ uid: 5, tid: 9, seedtime: 60, downloaded: 0, uploaded: 0, realDownloaded: 100, realUploaded: 0, snatched: 1 }]);
 });
+
+it('sums each peer row\'s accounting into users_main, users_torrents, users_freetorrents and users_freeleeches rows', () => {
+  const account = (v: number[]): Buffer => {
+    const b = Buffer.alloc(56);
+    const u56 = (n: number, at: number) => { b[at] = Math.floor(n / 2 ** 48); b.writeUIntBE(n % 2 ** 48, at + 1, 6); };
+    for (let i = 0; i < 7; i++) u56(v[i], i * 7);
+    b.writeUInt32BE(v[7], 49);
+    b.writeUInt16BE(v[8], 53);
+    b[55] = v[9];
+    return b;
+  };
+  const field = (uid: number, tid: number, n: number): string =>
+    Buffer.concat([Buffer.from([0, 0, 0, uid, 0, 0, 0, tid]), Buffer.from(Buffer.from(`-AB0001-00000000000${n}`).toString('hex'))]).toString('latin1');
+  const row = (acc: number[]): Buffer => Buffer.concat([packedRow('h', [1, 0, 0, 0, 0, 0, 0, 0, 1, 1], '', '', ''), account(acc)]);
+  const raw: RawBatch = {
+    users: new Map([['5:u', b('1')]]), torrents: new Map(), snatches: [], tokens: new Map(), free: new Map(), ut: new Map(),
+    peers: new Map([
+      // user 5's two clients on torrent 9 (12 = 50 % off): credited 100/50, real 100/100, forgiven 0/50
+      [field(5, 9, 1), row([100, 50, 100, 100, 0, 50, 0, 60, 1, 12])],
+      [field(5, 9, 2), row([10, 0, 10, 0, 0, 0, 0, 30, 0, 12])],
+      // user 6 on a token: download free, recorded against the token
+      [field(6, 9, 3), row([7, 0, 7, 40, 0, 0, 40, 0, 0, 0])],
+    ]),
+  };
+  const batch = parseBatch('y', raw);
+  assert.deepEqual(batch.users.sort((a, c) => a.uid - c.uid), [{ uid: 5, uploaded: 111, downloaded: 50 }, { uid: 6, uploaded: 7, downloaded: 0 }]);
+  assert.deepEqual(batch.userTorrents.sort((a, c) => a.uid - c.uid), [
+    { uid: 5, tid: 9, seedtime: 90, downloaded: 50, uploaded: 110, realDownloaded: 100, realUploaded: 110, snatched: 1 },
+    { uid: 6, tid: 9, seedtime: 0, downloaded: 0, uploaded: 7, realDownloaded: 40, realUploaded: 7, snatched: 0 },
+  ]);
+  assert.deepEqual(batch.freeTorrents, [{ uid: 5, tid: 9, freeType: 12, uploaded: 0, downloaded: 50 }]);
+  assert.deepEqual(batch.tokens, [{ uid: 6, tid: 9, downloaded: 40 }]);
+  assert.equal(batch.peers.length, 3);
+  assert.equal('account' in batch.peers[0], false);
+});

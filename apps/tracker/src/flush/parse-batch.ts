@@ -16,6 +16,39 @@ import type { RawBatch } from '@oncilla/swarm-store';
 
 const num = (b: Buffer | undefined): number => (b ? Number(b.toString('latin1')) : 0);
 
+/** The accounting block at the end of a pending peer row (redis/includes/accounting.lua). */
+export interface PeerAccount {
+  creditedUp: number;
+  creditedDown: number;
+  realUp: number;
+  realDown: number;
+  freeUp: number;
+  freeDown: number;
+  tokenDown: number;
+  seedtime: number;
+  snatches: number;
+  freeType: number;
+}
+
+const ACCOUNT_LEN = 56;
+
+function readAccount(value: Buffer): PeerAccount | undefined {
+  if (value[0] === 0x64 /* d */ || value.length < 1 + 49 + 3 + ACCOUNT_LEN) return undefined;
+  const o = value.length - ACCOUNT_LEN;
+  return {
+    creditedUp: readU56(value, o),
+    creditedDown: readU56(value, o + 7),
+    realUp: readU56(value, o + 14),
+    realDown: readU56(value, o + 21),
+    freeUp: readU56(value, o + 28),
+    freeDown: readU56(value, o + 35),
+    tokenDown: readU56(value, o + 42),
+    seedtime: value.readUInt32BE(o + 49),
+    snatches: value.readUInt16BE(o + 53),
+    freeType: value[o + 55],
+  };
+}
+
 /** 7-byte big-endian unsigned (Node reads at most 6 bytes at once). */
 function readU56(b: Buffer, off: number): number {
   return b[off] * 2 ** 48 + b.readUIntBE(off + 1, 6);
@@ -48,13 +81,13 @@ function torrents(raw: Map<string, Buffer>): TorrentStatsRow[] {
   return rows;
 }
 
-export function parsePeerRow(field: string, value: Buffer): PeerRow {
+export function parsePeerRow(field: string, value: Buffer): PeerRow & { account?: PeerAccount } {
   const key = Buffer.from(field, 'latin1');
   const uid = key.readUInt32BE(0);
   const tid = key.readUInt32BE(4);
   const peerId = Buffer.from(key.subarray(8).toString('latin1'), 'hex');
   const kind = value[0] === 0x68 ? 'heavy' : value[0] === 0x6c ? 'light' : 'deactivate';
-  const row: PeerRow = {
+  const row: PeerRow & { account?: PeerAccount } = {
     kind, uid, tid, peerId, active: 0, uploaded: 0, downloaded: 0, upspeed: 0, downspeed: 0, remaining: 0,
     corrupt: 0, timespent: 0, announced: 0, ip: '', ipv6: '', useragent: '', mtime: 0,
   };
@@ -74,6 +107,8 @@ export function parsePeerRow(field: string, value: Buffer): PeerRow {
   [row.ip, o] = readLenPrefixed(value, o);
   [row.ipv6, o] = readLenPrefixed(value, o);
   [row.useragent] = readLenPrefixed(value, o);
+  const account = readAccount(value);
+  if (account) row.account = account;
   return row;
 }
 
@@ -119,15 +154,65 @@ function userTorrents(raw: Map<string, Buffer>): UserTorrentRow[] {
   return [...rows.values()];
 }
 
+/** Adds what the peer rows accumulated to the rows keyed per user, user-torrent, and so on. */
+function deriveFromPeers(peers: Array<PeerRow & { account?: PeerAccount }>, into: {
+  users: Map<number, UserDeltaRow>;
+  userTorrents: Map<string, UserTorrentRow>;
+  free: Map<string, FreeTorrentRow>;
+  tokens: Map<string, TokenUseRow>;
+}): void {
+  for (const p of peers) {
+    const a = p.account;
+    if (!a) continue;
+    if (a.creditedUp || a.creditedDown) {
+      const u = into.users.get(p.uid) ?? { uid: p.uid, uploaded: 0, downloaded: 0 };
+      u.uploaded += a.creditedUp;
+      u.downloaded += a.creditedDown;
+      into.users.set(p.uid, u);
+    }
+    const key = `${p.uid}:${p.tid}`;
+    if (a.creditedUp || a.creditedDown || a.realUp || a.realDown || a.seedtime || a.snatches) {
+      const ut = into.userTorrents.get(key) ?? { uid: p.uid, tid: p.tid, seedtime: 0, downloaded: 0, uploaded: 0, realDownloaded: 0, realUploaded: 0, snatched: 0 };
+      ut.seedtime += a.seedtime;
+      ut.downloaded += a.creditedDown;
+      ut.uploaded += a.creditedUp;
+      ut.realDownloaded += a.realDown;
+      ut.realUploaded += a.realUp;
+      ut.snatched += a.snatches;
+      into.userTorrents.set(key, ut);
+    }
+    if (a.freeUp || a.freeDown) {
+      const fkey = `${key}:${a.freeType}`;
+      const f = into.free.get(fkey) ?? { uid: p.uid, tid: p.tid, freeType: a.freeType as FreeTorrentRow['freeType'], uploaded: 0, downloaded: 0 };
+      f.uploaded += a.freeUp;
+      f.downloaded += a.freeDown;
+      into.free.set(fkey, f);
+    }
+    if (a.tokenDown) {
+      const t = into.tokens.get(key) ?? { uid: p.uid, tid: p.tid, downloaded: 0 };
+      t.downloaded += a.tokenDown;
+      into.tokens.set(key, t);
+    }
+  }
+}
+
 export function parseBatch(id: string, raw: RawBatch): FlushBatch {
+  const peers = [...raw.peers].map(([f, v]) => parsePeerRow(f, v));
+  const into = {
+    users: new Map(users(raw.users).map((r) => [r.uid, r])),
+    userTorrents: new Map(userTorrents(raw.ut).map((r) => [`${r.uid}:${r.tid}`, r])),
+    free: new Map(freeTorrents(raw.free).map((r) => [`${r.uid}:${r.tid}:${r.freeType}`, r])),
+    tokens: new Map(tokens(raw.tokens).map((r) => [`${r.uid}:${r.tid}`, r])),
+  };
+  deriveFromPeers(peers, into);
   return {
     id,
-    users: users(raw.users),
+    users: [...into.users.values()],
     torrents: torrents(raw.torrents),
-    peers: [...raw.peers].map(([f, v]) => parsePeerRow(f, v)),
+    peers: peers.map(({ account: _account, ...row }) => row),
     snatches: snatches(raw.snatches),
-    tokens: tokens(raw.tokens),
-    freeTorrents: freeTorrents(raw.free),
-    userTorrents: userTorrents(raw.ut),
+    tokens: [...into.tokens.values()],
+    freeTorrents: [...into.free.values()].filter((r) => r.uploaded !== 0 || r.downloaded !== 0),
+    userTorrents: [...into.userTorrents.values()],
   };
 }
