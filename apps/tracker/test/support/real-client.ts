@@ -138,7 +138,7 @@ export async function killAll(): Promise<void> {
 
 /** aria2c from Debian's aria2 package; throws naming the package when it is missing. */
 export function aria2Binary(): string {
-  return findBinary('aria2c', { debianPackage: 'aria2', envVar: 'ONCILLA_ARIA2C' });
+  return findBinary('aria2c', { debianPackage: 'aria2' });
 }
 
 /** mktorrent from Debian's mktorrent package; throws naming the package when it is missing. */
