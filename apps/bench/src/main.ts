@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     const workerPids = tracker.logs.filter((l) => l.msg === 'worker listening').map((l) => l.pid as number);
     const pids = { primary: tracker.child.pid ?? 0, workers: workerPids, redis: redisServer.pid };
     await redis.config('RESETSTAT');
-    const cpuBefore = { workers: workerPids.map(cpuSeconds), redis: cpuSeconds(redisServer.pid) };
+    const cpuBefore = { workers: workerPids.map(cpuSeconds), redis: cpuSeconds(redisServer.pid), primary: cpuSeconds(pids.primary), mysql: cpuSeconds(db.pid) };
     log(`${workers} worker(s)${readonly ? ', readonly (no accounting)' : ''}: ${duration} s of steady traffic over ${connections} keep-alive connections`);
     const flushedBefore = tracker.logs.filter((l) => l.msg === 'flushed').length;
     const lagSamples: number[] = [];
@@ -119,6 +119,8 @@ async function main(): Promise<void> {
     if (process.env.BENCH_DUMP_COMMANDSTATS) console.log(commandInfo);
     const cpuWorkers = workerPids.map(cpuSeconds).reduce((a, b, i) => a + b - cpuBefore.workers[i], 0);
     const cpuRedis = cpuSeconds(redisServer.pid) - cpuBefore.redis;
+    const cpuPrimary = cpuSeconds(pids.primary) - cpuBefore.primary;
+    const cpuMysql = cpuSeconds(db.pid) - cpuBefore.mysql;
     const scriptCalls = (stats.evalsha ?? 0) + (stats.eval ?? 0);
     const clientCalls = scriptCalls + Object.entries(stats)
       .filter(([cmd]) => !['evalsha', 'eval', 'info', 'config|resetstat', 'config'].includes(cmd))
@@ -150,6 +152,8 @@ async function main(): Promise<void> {
       cpuMicrosecondsPerAnnounce: {
         workers: Math.round((cpuWorkers * 1e6) / r.requests),
         redis: Math.round((cpuRedis * 1e6) / r.requests),
+        primary: Math.round((cpuPrimary * 1e6) / r.requests),
+        mysql: Math.round((cpuMysql * 1e6) / r.requests),
       },
       memory: {
         rssMiB: {
