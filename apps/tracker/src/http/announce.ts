@@ -93,34 +93,24 @@ export async function handleAnnounce(deps: AnnounceDeps, passkey: string, q: Que
       deps.stats.succAnnouncements++;
       deps.stats.failure(outcome.reason);
       return encodeFailure(outcome.reason);
-    case 'ok': {
-      deps.stats.succAnnouncements++;
-      return encodeAnnounce({
-        complete: outcome.seeders,
-        downloaded: outcome.snatched,
-        incomplete: outcome.leechers,
-        interval: announceInterval(outcome.settings.announceInterval ?? s.announceInterval, outcome.seeders, outcome.settings.announceJitter ?? s.announceJitter),
-        minInterval: outcome.settings.announceInterval ?? s.announceInterval,
-        externalIp: typeof addrs === 'string' ? undefined : externalIp(addrs),
-        peers: outcome.peers,
-        peers6: outcome.peers6,
-      });
-    }
+    case 'ok':
     case 'ok-list': {
       deps.stats.succAnnouncements++;
-      return encodeAnnounceDict({
+      // the site may override the interval at run time (update_announce_interval / _jitter)
+      const base = outcome.settings.announceInterval ?? s.announceInterval;
+      const head = {
         complete: outcome.seeders,
         downloaded: outcome.snatched,
         incomplete: outcome.leechers,
-        interval: announceInterval(outcome.settings.announceInterval ?? s.announceInterval, outcome.seeders, outcome.settings.announceJitter ?? s.announceJitter),
-        minInterval: outcome.settings.announceInterval ?? s.announceInterval,
+        interval: announceInterval(base, outcome.seeders, outcome.settings.announceJitter ?? s.announceJitter),
+        minInterval: base,
         externalIp: typeof addrs === 'string' ? undefined : externalIp(addrs),
+      };
+      if (outcome.kind === 'ok') return encodeAnnounce({ ...head, peers: outcome.peers, peers6: outcome.peers6 });
+      return encodeAnnounceDict({
+        ...head,
         noPeerId: params.noPeerId,
-        peers: outcome.peers.map((p) => ({
-          ip: p.ip.length === 4 ? formatIPv4(p.ip) : formatIPv6(p.ip),
-          port: p.port,
-          peerId: p.peerId,
-        })),
+        peers: outcome.peers.map((p) => ({ ip: p.ip.length === 4 ? formatIPv4(p.ip) : formatIPv6(p.ip), port: p.port, peerId: p.peerId })),
       });
     }
   }
