@@ -45,7 +45,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logger: false,
     // Ocelot answers HTTP/1.1 requests without a Host header; Node refuses them by default.
     serverFactory: (handler) => createServer({ requireHostHeader: false }, handler),
-    disableRequestLogging: true,
     routerOptions: {
       querystringParser: parseQuery,
       ignoreDuplicateSlashes: false,
