@@ -105,8 +105,10 @@ export class TrackerProcess {
     writeFileSync(file, Object.entries(conf).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
     const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', ...(o.nodeArgs ?? []), MAIN, '-c', file], {
       cwd: ROOT,
-      env: { ...process.env, ...o.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin stays open while this process lives; when it dies (even by SIGKILL) the tracker sees
+      // EOF and shuts itself down, so no tracker outlives its test or demo
+      env: { ...process.env, ...o.env, ONCILLA_STOP_WITH_STDIN: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     const t = new TrackerProcess(child, port, dir, o.onLog);
     const ready = t.waitFor((l) => l.msg === 'tracker ready');

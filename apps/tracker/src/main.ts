@@ -20,6 +20,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // For launchers (tests, the demo): stop when the launching process goes away, however it died.
+  if (process.env.ONCILLA_STOP_WITH_STDIN === '1') {
+    process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM')).resume();
+  }
   const configPath = args.configPath;
   await runPrimary(loaded.config, loaded.warnings, () => loadConfig({ configPath, env: process.env }));
 }

@@ -221,6 +221,12 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
     }
     shuttingDown = true;
     firstSignal = signal;
+    // Whatever hangs (a MySQL that vanished mid-query), the process ends: what is not flushed
+    // stays in Redis for the next start.
+    setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS + FINAL_FLUSH_MS + 5000).unref();
     log.info(`${signal}: closing tracker`);
     clearInterval(reaper);
     clearInterval(periodic);
