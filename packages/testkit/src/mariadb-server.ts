@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
 import { findBinary } from './find-binary.js';
+import { ThrowawayServer } from './throwaway-server.js';
 import { freePort } from './free-port.js';
 import {
   ManagedProcess,
@@ -157,12 +158,10 @@ function getPristineDataDir(bin: string, timeoutMs: number): Promise<string> {
   return pristineDataDir;
 }
 
-class MariaDbServerImpl implements MariaDbServer {
-  readonly host = '127.0.0.1';
+class MariaDbServerImpl extends ThrowawayServer implements MariaDbServer {
   readonly user = USER;
   readonly password = PASSWORD;
-  private proc: ManagedProcess | undefined;
-  private cleanedUp = false;
+  protected readonly processName = 'mariadbd';
 
   constructor(
     private readonly bin: string,
@@ -173,7 +172,13 @@ class MariaDbServerImpl implements MariaDbServer {
     readonly database: string,
     readonly sqlMode: string,
     private readonly options: MariaDbServerOptions,
-  ) {}
+  ) {
+    super();
+  }
+
+  protected override extraDirs(): string[] {
+    return this.socketDir ? [this.socketDir] : [];
+  }
 
   get dataDir(): string {
     return join(this.dir, 'data');
@@ -187,18 +192,8 @@ class MariaDbServerImpl implements MariaDbServer {
     return `mysql://${this.user}:${this.password}@${this.host}:${this.port}/${this.database}`;
   }
 
-  get pid(): number {
-    if (!this.proc) throw new Error('mariadbd has not been started');
-    return this.proc.pid;
-  }
 
-  get running(): boolean {
-    return this.proc?.running ?? false;
-  }
 
-  get paused(): boolean {
-    return this.proc?.paused ?? false;
-  }
 
   connect(overrides: ConnectionOptions = {}): Promise<Connection> {
     return createConnection({
@@ -293,36 +288,11 @@ class MariaDbServerImpl implements MariaDbServer {
     }
   }
 
-  async stop(): Promise<void> {
-    await this.proc?.stop();
-  }
 
-  async kill(): Promise<void> {
-    await this.proc?.kill();
-  }
 
-  async restart(): Promise<void> {
-    if (this.running) await this.stop();
-    await this.launch();
-  }
 
-  pause(): void {
-    if (!this.proc?.running) throw new Error('mariadbd is not running');
-    this.proc.pause();
-  }
 
-  resume(): void {
-    if (!this.proc?.running) throw new Error('mariadbd is not running');
-    this.proc.resume();
-  }
 
-  async cleanup(): Promise<void> {
-    if (this.cleanedUp) return;
-    this.cleanedUp = true;
-    await this.proc?.kill();
-    removeTempDir(this.dir);
-    if (this.socketDir) removeTempDir(this.socketDir);
-  }
 }
 
 /**

@@ -3,6 +3,7 @@
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { findBinary } from './find-binary.js';
+import { ThrowawayServer } from './throwaway-server.js';
 import { freePort } from './free-port.js';
 import {
   ManagedProcess,
@@ -94,17 +95,17 @@ function pingOnce(host: string, port: number, password: string | undefined): Pro
   });
 }
 
-class RedisServerImpl implements RedisServer {
-  readonly host = '127.0.0.1';
-  private proc: ManagedProcess | undefined;
-  private cleanedUp = false;
+class RedisServerImpl extends ThrowawayServer implements RedisServer {
+  protected readonly processName = 'redis-server';
 
   constructor(
     private readonly bin: string,
     readonly dir: string,
     readonly port: number,
     private readonly options: RedisServerOptions,
-  ) {}
+  ) {
+    super();
+  }
 
   get logFile(): string {
     return join(this.dir, 'redis.log');
@@ -119,18 +120,8 @@ class RedisServerImpl implements RedisServer {
     return `redis://${auth}${this.host}:${this.port}`;
   }
 
-  get pid(): number {
-    if (!this.proc) throw new Error('redis-server has not been started');
-    return this.proc.pid;
-  }
 
-  get running(): boolean {
-    return this.proc?.running ?? false;
-  }
 
-  get paused(): boolean {
-    return this.proc?.paused ?? false;
-  }
 
   /** Spawns redis-server and waits for PONG. Throws ProcessExitedError if it exits (e.g. EADDRINUSE). */
   async launch(): Promise<void> {
@@ -164,35 +155,11 @@ class RedisServerImpl implements RedisServer {
     }
   }
 
-  async stop(): Promise<void> {
-    await this.proc?.stop();
-  }
 
-  async kill(): Promise<void> {
-    await this.proc?.kill();
-  }
 
-  async restart(): Promise<void> {
-    if (this.running) await this.stop();
-    await this.launch();
-  }
 
-  pause(): void {
-    if (!this.proc?.running) throw new Error('redis-server is not running');
-    this.proc.pause();
-  }
 
-  resume(): void {
-    if (!this.proc?.running) throw new Error('redis-server is not running');
-    this.proc.resume();
-  }
 
-  async cleanup(): Promise<void> {
-    if (this.cleanedUp) return;
-    this.cleanedUp = true;
-    await this.proc?.kill();
-    removeTempDir(this.dir);
-  }
 }
 
 /** Starts a throwaway redis-server on a free 127.0.0.1 port in a fresh temp dir (prefix `oncilla-redis-`). */
