@@ -40,16 +40,15 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
   await waitForMysql(pool, log);
   const counts = await loadLists(pool, redis, store.keys, log);
   if (!config.readonly) await ensureFlushLog(pool);
-  const flusher = new Flusher(redis, store.keys, new FlushBatches(redis, store.keys), pool, log, config.scheduleInterval);
+  const batches = new FlushBatches(redis, store.keys);
+  const flusher = new Flusher(redis, store.keys, batches, pool, log, config.scheduleInterval);
   const control = new SiteControl(redis, store.keys);
-
 
   // Cluster-wide counters: each worker reports every second; the sum goes back to all of them.
   const startedAt = Math.floor(Date.now() / 1000);
   const latest = new Map<number, StatsSnapshot>();
   let retired = emptySnapshot();
   let previous = { requests: 0, connections: 0, at: Date.now() };
-  const batches = new FlushBatches(redis, store.keys);
   let lastStats: ClusterStats | undefined;
   // Once a minute, one line of what the tracker is doing (Ocelot logs a similar line).
   let status = { at: Date.now(), requests: 0, announces: 0 };
