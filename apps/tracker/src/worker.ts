@@ -49,12 +49,25 @@ function tuneServer(server: Server, c: Config): void {
   server.maxConnections = c.maxMiddlemen;
 }
 
-async function listen(app: FastifyInstance, c: Config): Promise<Server[]> {
+/** A kernel without IPv6 (ipv6.disable=1, some containers) cannot bind `::`. */
+function noIPv6(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL';
+}
+
+async function listen(app: FastifyInstance, c: Config, log: { warn(msg: string): void }): Promise<Server[]> {
   const servers: Server[] = [];
   const targets = listenTargets(c);
   for (const [i, t] of targets.entries()) {
     if (i === 0) {
-      await app.listen({ port: c.listenPort, host: t.host, path: t.path, backlog: c.maxConnections });
+      try {
+        await app.listen({ port: c.listenPort, host: t.host, path: t.path, backlog: c.maxConnections });
+      } catch (err) {
+        // '*' means every interface: without IPv6 that is every IPv4 interface.
+        if (t.host !== '::' || !c.listenHost.every((h) => h === '*' || h === '') || !noIPv6(err)) throw err;
+        log.warn('IPv6 is not available on this host; listening on IPv4 only (0.0.0.0)');
+        await app.listen({ port: c.listenPort, host: '0.0.0.0', backlog: c.maxConnections });
+      }
       servers.push(app.server);
       continue;
     }
@@ -101,7 +114,7 @@ export async function runWorker(): Promise<void> {
     metrics: async () => renderMetrics(cluster, await control.peerCounts(), Math.floor(Date.now() / 1000)),
     ready: () => redis.status === 'ready',
   });
-  const servers = await listen(app, config);
+  const servers = await listen(app, config, log);
   for (const s of servers) stats.watch(s);
   // The primary adds every worker's counters up and sends the sum back (report and /metrics).
   setInterval(() => sendToPrimary({ type: 'stats', stats: stats.snapshot() }), 1000).unref();
