@@ -189,13 +189,17 @@ end
 local state = redis.call('HMGET', KEYS[8], 'snatched', 'balance', 'lastflush')
 local snatched = tonumber(state[1] or snatchBase)
 local balance = tonumber(state[2] or (balanceBase ~= '' and balanceBase) or '0')
+-- the torrent's state changes are written once, at the end (one HSET)
+local stateWrites = {}
 if snatch then
   snatched = snatched + 1
-  redis.call('HSET', KEYS[8], 'snatched', snatched)
+  stateWrites[#stateWrites + 1] = 'snatched'
+  stateWrites[#stateWrites + 1] = snatched
 end
 if balanceDelta ~= 0 then
   balance = balance + balanceDelta
-  redis.call('HSET', KEYS[8], 'balance', balance)
+  stateWrites[#stateWrites + 1] = 'balance'
+  stateWrites[#stateWrites + 1] = balance
 end
 
 local seeders = redis.call('ZCARD', KEYS[10])
@@ -220,13 +224,16 @@ if record then
   if updateTorrent or tonumber(state[3] or '0') + 3600 < now then
     redis.call('HSET', KEYS[20], tidStr, seeders .. '|' .. leechers .. '|' .. balance)
     if snatch then redis.call('HINCRBY', KEYS[20], tidStr .. ':sn', 1) end
-    redis.call('HSET', KEYS[8], 'lastflush', now)
+    stateWrites[#stateWrites + 1] = 'lastflush'
+    stateWrites[#stateWrites + 1] = now
   end
   local kind = (peerChanged or stopped) and 'h' or 'l'
   putPeerRow(KEYS[21], struct.pack('>I4I4', uid, tid) .. peerIdHex,
     peerRow(kind, stopped and 0 or 1, p, up, down, upspeed, downspeed, now, ip4, ip6, ARGV[20]),
     acc, free, KEYS[24], uidStr .. ':' .. tidStr .. ':')
 end
+
+if #stateWrites > 0 then redis.call('HSET', KEYS[8], unpack(stateWrites)) end
 
 if left > 0 and not canLeech then return {2, 'Access denied, leeching forbidden'} end
 
