@@ -68,6 +68,3 @@ local function putPeerRow(key, field, row, acc, free, freeKey, freeField)
   redis.call('HSET', key, field, row .. struct.pack(ACCOUNT, acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7], acc[8], acc[9], free))
 end
 
-local function hincr(key, field, n)
-  if n ~= 0 then redis.call('HINCRBY', key, field, n) end
-end

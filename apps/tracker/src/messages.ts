@@ -11,8 +11,7 @@ export type WorkerMessage =
   /** Sent once the worker's module has loaded and listens for messages; the primary answers with the config. */
   | { type: 'hello' }
   | { type: 'listening' }
-  | { type: 'stats'; stats: StatsSnapshot }
-  | { type: 'fatal'; message: string };
+  | { type: 'stats'; stats: StatsSnapshot };
 
 export function isPrimaryMessage(m: unknown): m is PrimaryMessage {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';

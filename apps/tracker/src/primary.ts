@@ -105,7 +105,6 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
       if (!isWorkerMessage(m)) return;
       if (m.type === 'hello') send(w, { type: 'config', config });
       else if (m.type === 'stats') latest.set(w.id, m.stats);
-      else if (m.type === 'fatal') log.error(`worker ${w.process.pid}: ${m.message}`);
     });
   };
 

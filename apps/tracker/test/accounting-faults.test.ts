@@ -134,6 +134,8 @@ describe('accounting under faults', () => {
     const traffic = new Traffic(IH, USERS, ++tag);
     const urls = [a.url(''), b.url('')];
     for (let i = 0; i < 3; i++) await traffic.round(urls);
+    // the lease is taken at a primary's first flush tick (the previous test released it)
+    await waitUntil('one primary to hold the flush lease', async () => (await redis.exists('oncilla:flush:lease')) === 1);
     const holder = String(await redis.get('oncilla:flush:lease'));
     const [dead, alive] = holder.includes(`:${a.child.pid}:`) ? [a, b] : [b, a];
     assert.ok(holder.includes(`:${dead.child.pid}:`), `the lease names one of the primaries: ${holder}`);

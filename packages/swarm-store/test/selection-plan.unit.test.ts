@@ -22,7 +22,7 @@ it('keeps one torrent\'s keys in one hash slot', () => {
 it('names scripts after their job and key count, and inlines includes once', () => {
   const scripts = loadScripts();
   const announce = scripts.find((s) => s.name === 'announce');
-  assert.equal(announce?.numberOfKeys, 28);
+  assert.equal(announce?.numberOfKeys, 25);
   assert.equal(scripts.find((s) => s.name === 'scrape')?.numberOfKeys, undefined);
   assert.doesNotMatch(announce?.lua ?? '', /@include/);
   assert.equal((announce?.lua.match(/local function unpackPeer/g) ?? []).length, 1);

@@ -47,6 +47,7 @@ export async function handleAnnounce(deps: AnnounceDeps, passkey: string, q: Que
     trustedProxies: deps.trustedProxies(),
     allowClientIp: s.allowClientIp,
     allowPrivate: s.allowPrivatePeers,
+    // the user is known only inside the script, which blanks the texts for IP-protected users
     isProtected: false,
     ip: params.ip,
     ipv4: params.ipv4,

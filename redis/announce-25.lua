@@ -24,12 +24,11 @@
   KEYS[16] candidates     HASH  cached candidate blobs per endpoint set
   KEYS[17] cache epoch    STRING  moved when a user is removed
   KEYS[18] tokens         SET   "tid:uid" of active freeleech tokens
-  KEYS[19..25] pending rows: users, torrents, peers, snatches, tokens, free, users_torrents
-           (users, tokens and users_torrents are now sums of the peer rows, made at flush time;
-           their keys stay in the batch for rows an older version left pending)
-  KEYS[26] token expiries LIST  "uid:tid" for the site callback (see includes/accounting.lua)
-  KEYS[27] settings       HASH  runtime overrides from the site: announce_interval, announce_jitter
-  KEYS[28] peer counts    HASH  seeders, leechers, and '<uid>:s' / '<uid>:l' per user (for the report),
+  KEYS[19..22] pending rows: torrents, peers, snatches, free (users_main, users_torrents and
+           users_freeleeches rows are sums of the peer rows, made at flush time)
+  KEYS[23] token expiries LIST  "uid:tid" for the site callback (see includes/accounting.lua)
+  KEYS[24] settings       HASH  runtime overrides from the site: announce_interval, announce_jitter
+  KEYS[25] peer counts    HASH  seeders, leechers, and '<uid>:s' / '<uid>:l' per user (for the report),
                                moved on transitions only
 
   ARGV: passkey, hex info_hash, pre-whitelist error, post-whitelist error, hex peer_id, event,
@@ -151,8 +150,8 @@ if normal and (old.seeder or (seederNow and event ~= 'completed')) then acc[8] =
 
 -- global and per-user counts for the report: written only on transitions
 local function count(seeder, n)
-  redis.call('HINCRBY', KEYS[28], seeder and 'seeders' or 'leechers', n)
-  redis.call('HINCRBY', KEYS[28], uidStr .. (seeder and ':s' or ':l'), n)
+  redis.call('HINCRBY', KEYS[25], seeder and 'seeders' or 'leechers', n)
+  redis.call('HINCRBY', KEYS[25], uidStr .. (seeder and ':s' or ':l'), n)
 end
 if stopped then
   if old then count(old.seeder, -1) end
@@ -164,8 +163,8 @@ elseif old.seeder ~= p.seeder then
 end
 -- peers by address family (a dual-stack peer counts in both)
 local function families(q, n)
-  if q.v4 ~= '' then redis.call('HINCRBY', KEYS[28], 'v4', n) end
-  if q.v6 ~= '' then redis.call('HINCRBY', KEYS[28], 'v6', n) end
+  if q.v4 ~= '' then redis.call('HINCRBY', KEYS[25], 'v4', n) end
+  if q.v6 ~= '' then redis.call('HINCRBY', KEYS[25], 'v6', n) end
 end
 if old and (stopped or old.v4 ~= p.v4 or old.v6 ~= p.v6) then families(old, -1) end
 if not stopped and (old == nil or old.v4 ~= p.v4 or old.v6 ~= p.v6) then families(p, 1) end
@@ -210,34 +209,34 @@ if record then
   local ip4 = isProtected and '' or ARGV[18]
   local ip6 = isProtected and '' or ARGV[19]
   if snatch then
-    redis.call('RPUSH', KEYS[22], uidStr .. '|' .. tidStr .. '|' .. now .. '|' .. ip4 .. '|' .. ip6)
+    redis.call('RPUSH', KEYS[21], uidStr .. '|' .. tidStr .. '|' .. now .. '|' .. ip4 .. '|' .. ip6)
     acc[9] = 1
     -- The token is used up by the completion, with or without a transfer delta (fixes §14.13).
     if hasToken == nil then hasToken = redis.call('SISMEMBER', KEYS[18], tidStr .. ':' .. uidStr) == 1 end
     if hasToken then
       redis.call('SREM', KEYS[18], tidStr .. ':' .. uidStr)
-      redis.call('RPUSH', KEYS[26], uidStr .. ':' .. tidStr)
+      redis.call('RPUSH', KEYS[23], uidStr .. ':' .. tidStr)
     end
   end
   -- The torrent row: on any change, and at least hourly while the torrent is active (the
   -- site's crons read last_action and the counts).
   if updateTorrent or tonumber(state[3] or '0') + 3600 < now then
-    redis.call('HSET', KEYS[20], tidStr, seeders .. '|' .. leechers .. '|' .. balance)
-    if snatch then redis.call('HINCRBY', KEYS[20], tidStr .. ':sn', 1) end
+    redis.call('HSET', KEYS[19], tidStr, seeders .. '|' .. leechers .. '|' .. balance)
+    if snatch then redis.call('HINCRBY', KEYS[19], tidStr .. ':sn', 1) end
     stateWrites[#stateWrites + 1] = 'lastflush'
     stateWrites[#stateWrites + 1] = now
   end
   local kind = (peerChanged or stopped) and 'h' or 'l'
-  putPeerRow(KEYS[21], struct.pack('>I4I4', uid, tid) .. peerIdHex,
+  putPeerRow(KEYS[20], struct.pack('>I4I4', uid, tid) .. peerIdHex,
     peerRow(kind, stopped and 0 or 1, p, up, down, upspeed, downspeed, now, ip4, ip6, ARGV[20]),
-    acc, free, KEYS[24], uidStr .. ':' .. tidStr .. ':')
+    acc, free, KEYS[22], uidStr .. ':' .. tidStr .. ':')
 end
 
 if #stateWrites > 0 then redis.call('HSET', KEYS[8], unpack(stateWrites)) end
 
 if left > 0 and not canLeech then return {2, 'Access denied, leeching forbidden'} end
 
-local overrides = redis.call('HMGET', KEYS[27], 'announce_interval', 'announce_jitter')
+local overrides = redis.call('HMGET', KEYS[24], 'announce_interval', 'announce_jitter')
 local reply = {1, seeders, leechers, snatched, uid, overrides[1] or '', overrides[2] or ''}
 if stopped or ARGV[14] == '' then return reply end
 
