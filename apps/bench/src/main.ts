@@ -7,12 +7,13 @@
  * --max-swarm N (50), --workers 1,2, --out FILE (bench-results.json), --auto-pipelining,
  * --redis-aof always|everysec|off (always).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, startRedis } from '@oncilla/testkit';
+import { PENDING_KINDS, keySchema } from '@oncilla/swarm-store';
 import { TrackerProcess } from '@oncilla/tracker/launcher';
 import type { GeneratorCommand, PhaseResult } from './load-generator.js';
 import { cpuSeconds, infoField, parseCommandStats, rssMiB } from './proc-stats.js';
@@ -31,6 +32,14 @@ const { values: args } = parseArgs({
     'redis-aof': { type: 'string', default: 'always' },
     /** Also run each worker count in readonly mode (announces alone, no accounting) for comparison. */
     'compare-readonly': { type: 'boolean', default: true },
+    /** Runs of each plan entry (accounting and readonly alternate, so drift hits both alike). */
+    repeat: { type: 'string', default: '1' },
+    /**
+     * CPU pinning (Linux taskset): the tracker (primary, workers) and Redis on CPU 0, the load
+     * generator and MariaDB on CPU 1, so the tracker's own throughput is measured as if the
+     * site's database and the clients were other machines.
+     */
+    pin: { type: 'boolean', default: false },
   },
 });
 const duration = Number(args.duration);
@@ -39,6 +48,14 @@ const torrents = Number(args.torrents);
 const users = Number(args.users);
 const maxSwarm = Number(args['max-swarm']);
 const workerCounts = args.workers.split(',').map(Number);
+const repeat = Number(args.repeat);
+// the tracker's default redis_prefix
+const KEYS = keySchema('oncilla:');
+
+/** Pins a process and all its threads to one CPU. */
+function pin(pid: number, cpu: number): void {
+  execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
+}
 
 function ask(gen: ChildProcess, cmd: GeneratorCommand): Promise<{ type: string; result?: PhaseResult; peerCount?: number }> {
   return new Promise((resolve) => {
@@ -48,6 +65,20 @@ function ask(gen: ChildProcess, cmd: GeneratorCommand): Promise<{ type: string; 
 }
 
 const log = (msg: string): void => console.log(`[bench] ${msg}`);
+
+/**
+ * Waits until the flush has written everything pending (the warm-up's rows, or what an earlier
+ * run left), so a measured run pays only for its own accounting.
+ */
+async function drainFlush(redis: Redis): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const [current, ...pending] = await Promise.all([redis.exists(KEYS.flushCurrent), ...PENDING_KINDS.map((k) => redis.exists(KEYS.pending[k]))]);
+    if (current === 0 && pending.every((n) => n === 0)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the flush did not drain within 120 s');
+}
 
 async function main(): Promise<void> {
   log(`starting throwaway Redis and MariaDB; seeding ${users} users and ${torrents} torrents`);
@@ -68,10 +99,17 @@ async function main(): Promise<void> {
   let peerCount = 0;
   const memoryBefore = infoField(await redis.info('memory'), 'used_memory');
 
+  if (args.pin) {
+    pin(redisServer.pid, 0);
+    pin(db.pid, 1);
+    pin(gen.pid ?? 0, 1);
+  }
   const plan: Array<{ workers: number; readonly: boolean }> = [];
   for (const w of workerCounts) {
-    plan.push({ workers: w, readonly: false });
-    if (args['compare-readonly']) plan.push({ workers: w, readonly: true });
+    for (let i = 0; i < repeat; i++) {
+      plan.push({ workers: w, readonly: false });
+      if (args['compare-readonly']) plan.push({ workers: w, readonly: true });
+    }
   }
   for (const { workers, readonly } of plan) {
     const tracker = await TrackerProcess.start({
@@ -101,13 +139,15 @@ async function main(): Promise<void> {
     const usedMemory = infoField(memInfo, 'used_memory');
     const workerPids = tracker.logs.filter((l) => l.msg === 'worker listening').map((l) => l.pid as number);
     const pids = { primary: tracker.child.pid ?? 0, workers: workerPids, redis: redisServer.pid };
+    if (args.pin) for (const pid of [pids.primary, ...workerPids]) pin(pid, 0);
+    if (!readonly) await drainFlush(redis);
     await redis.config('RESETSTAT');
-    const cpuBefore = { workers: workerPids.map(cpuSeconds), redis: cpuSeconds(redisServer.pid), primary: cpuSeconds(pids.primary), mysql: cpuSeconds(db.pid) };
+    const cpuBefore = { workers: workerPids.map(cpuSeconds), redis: cpuSeconds(redisServer.pid), primary: cpuSeconds(pids.primary), mysql: cpuSeconds(db.pid), generator: cpuSeconds(gen.pid ?? 0) };
     log(`${workers} worker(s)${readonly ? ', readonly (no accounting)' : ''}: ${duration} s of steady traffic over ${connections} keep-alive connections`);
     const flushedBefore = tracker.logs.filter((l) => l.msg === 'flushed').length;
     const lagSamples: number[] = [];
     const lagTimer = setInterval(() => {
-      void redis.hget('oncilla:flush:current', 'at').then((at) => lagSamples.push(at ? Math.floor(Date.now() / 1000) - Number(at) : 0));
+      void redis.hget(KEYS.flushCurrent, 'at').then((at) => lagSamples.push(at ? Math.floor(Date.now() / 1000) - Number(at) : 0));
     }, 1000);
     const r = (await ask(gen, { type: 'run', durationMs: duration * 1000 })).result as PhaseResult;
     clearInterval(lagTimer);
@@ -121,6 +161,7 @@ async function main(): Promise<void> {
     const cpuRedis = cpuSeconds(redisServer.pid) - cpuBefore.redis;
     const cpuPrimary = cpuSeconds(pids.primary) - cpuBefore.primary;
     const cpuMysql = cpuSeconds(db.pid) - cpuBefore.mysql;
+    const cpuGenerator = cpuSeconds(gen.pid ?? 0) - cpuBefore.generator;
     const scriptCalls = (stats.evalsha ?? 0) + (stats.eval ?? 0);
     const clientCalls = scriptCalls + Object.entries(stats)
       .filter(([cmd]) => !['evalsha', 'eval', 'info', 'config|resetstat', 'config'].includes(cmd))
@@ -154,6 +195,9 @@ async function main(): Promise<void> {
         redis: Math.round((cpuRedis * 1e6) / r.requests),
         primary: Math.round((cpuPrimary * 1e6) / r.requests),
         mysql: Math.round((cpuMysql * 1e6) / r.requests),
+        loadGenerator: Math.round((cpuGenerator * 1e6) / r.requests),
+        /** workers + primary + Redis: what the tracker's own host spends on one announce */
+        tracker: Math.round(((cpuWorkers + cpuPrimary + cpuRedis) * 1e6) / r.requests),
       },
       memory: {
         rssMiB: {
@@ -177,7 +221,7 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    settings: { duration, connections, torrents, users, maxSwarm, peers: peerCount, numwant: 50, autoPipelining: args['auto-pipelining'], redisAof: aof },
+    settings: { pinned: args.pin, repeat, duration, connections, torrents, users, maxSwarm, peers: peerCount, numwant: 50, autoPipelining: args['auto-pipelining'], redisAof: aof },
     runs,
   };
   writeFileSync(args.out, JSON.stringify(report, null, 2) + '\n');

@@ -23,6 +23,10 @@ export function createPool(s: MysqlSettings, connectionLimit = 4): Pool {
     supportBigNumbers: true,
     bigNumberStrings: false,
     dateStrings: true,
+    // Statements without values (the flush writes its literals itself) skip mysql2's scan of
+    // the whole text for placeholders, which cost more than building a 1,000-row statement.
+    queryFormat: (sql: string, values: unknown) =>
+      values === undefined || (Array.isArray(values) && values.length === 0) ? sql : mysql.format(sql, values as Parameters<typeof mysql.format>[1]),
   });
 }
 

@@ -8,6 +8,7 @@ import type { FlushBatch } from '../rows.js';
 import type { Exec } from './exec.js';
 import { FREE_TORRENTS, PEERS, SNATCHES, TOKENS, TORRENTS, USERS, USER_TORRENTS, type TableSpec } from './tables.js';
 import type { FlushTable, RejectedRow, TableRows } from './types.js';
+import { intList } from './sql-literal.js';
 import { canonical } from './values.js';
 
 /** One part's rows, with everything needed to check, write or set aside any subset of them. */
@@ -86,7 +87,7 @@ async function existing(db: Exec, table: 'users_main' | 'torrents', ids: readonl
   if (ids.length === 0) return new Set();
   // A locking read: the site cannot delete these rows until our transaction ends, so nothing
   // we insert in it can end up pointing at a deleted user or torrent.
-  const rows = await db.select(`SELECT ID FROM ${table} WHERE ID IN (?) LOCK IN SHARE MODE`, [[...new Set(ids)]]);
+  const rows = await db.select(`SELECT ID FROM ${table} WHERE ID IN (${intList(new Set(ids))}) LOCK IN SHARE MODE`);
   return new Set(rows.map((r) => Number(r.ID)));
 }
 

@@ -3,9 +3,10 @@
  * with the strict-mode and junk-row fixes of §14 items 17, 18 and 31).
  */
 import type { PeerRow } from '../rows.js';
-import { literalRows, tuples, type Exec } from './exec.js';
+import type { Exec } from './exec.js';
+import { bin, derivedRows, int, str, valueTuples } from './sql-literal.js';
 import type { FlushTable, TableRows } from './types.js';
-import { INT_MAX, UINT_MAX, clampInt, cmp, firstProblem, fitChars, mergeBy } from './values.js';
+import { INT_MAX, UINT_MAX, allSafe, clampInt, cmp, firstProblem, fitChars, mergeBy } from './values.js';
 
 export interface TableSpec<T extends FlushTable> {
   readonly table: T;
@@ -31,13 +32,12 @@ export const USERS: TableSpec<'users_main'> = {
   table: 'users_main',
   uid: (r) => r.uid,
   compare: (a, b) => cmp(a.uid, b.uid),
-  invalid: (r) => firstProblem({ uid: r.uid, uploaded: r.uploaded, downloaded: r.downloaded }),
+  invalid: (r) => (allSafe(r.uid, r.uploaded, r.downloaded) ? undefined : firstProblem({ uid: r.uid, uploaded: r.uploaded, downloaded: r.downloaded })),
   async write(db, rows) {
     const merged = mergeBy(rows, (r) => r.uid, (a, b) => ({ uid: a.uid, uploaded: a.uploaded + b.uploaded, downloaded: a.downloaded + b.downloaded }));
     await db.run(
-      `UPDATE users_main AS u JOIN (${literalRows(['ID', 'up', 'down'], merged.length)}) AS v ON v.ID = u.ID ` +
+      `UPDATE users_main AS u JOIN (${derivedRows(['ID', 'up', 'down'], merged.map((r) => [int(r.uid), int(r.uploaded), int(r.downloaded)]))}) AS v ON v.ID = u.ID ` +
         'SET u.Uploaded = u.Uploaded + v.up, u.Downloaded = u.Downloaded + v.down',
-      merged.flatMap((r) => [r.uid, r.uploaded, r.downloaded]),
     );
   },
 };
@@ -46,17 +46,19 @@ export const TORRENTS: TableSpec<'torrents'> = {
   table: 'torrents',
   tid: (r) => r.tid,
   compare: (a, b) => cmp(a.tid, b.tid),
-  invalid: (r) => firstProblem({ tid: r.tid, seeders: r.seeders, leechers: r.leechers, snatched: r.snatched, balance: r.balance }),
+  invalid: (r) =>
+    allSafe(r.tid, r.seeders, r.leechers, r.snatched, r.balance)
+      ? undefined
+      : firstProblem({ tid: r.tid, seeders: r.seeders, leechers: r.leechers, snatched: r.snatched, balance: r.balance }),
   async write(db, rows) {
     // Seeders, Leechers and balance are replaced (the later row wins), Snatched adds up.
     const merged = mergeBy(rows, (r) => r.tid, (a, b) => ({ ...b, snatched: a.snatched + b.snatched }));
     // last_action tests v.s, not t.Seeders: the order in which a multi-table UPDATE applies its
     // assignments is not guaranteed, so no assignment may read a column another one sets.
     await db.run(
-      `UPDATE torrents AS t JOIN (${literalRows(['ID', 's', 'l', 'sn', 'b'], merged.length)}) AS v ON v.ID = t.ID ` +
+      `UPDATE torrents AS t JOIN (${derivedRows(['ID', 's', 'l', 'sn', 'b'], merged.map((r) => [int(r.tid), int(r.seeders), int(r.leechers), int(r.snatched), int(r.balance)]))}) AS v ON v.ID = t.ID ` +
         'SET t.Seeders = v.s, t.Leechers = v.l, t.Snatched = t.Snatched + v.sn, t.balance = v.b, ' +
         't.last_action = IF(v.s > 0, NOW(), t.last_action)',
-      merged.flatMap((r) => [r.tid, r.seeders, r.leechers, r.snatched, r.balance]),
     );
   },
 };
@@ -67,9 +69,11 @@ function peerProblem(r: PeerRow): string | undefined {
   if (!(r.kind in PEER_KIND_ORDER)) return `invalid peer row kind ${String(r.kind)}`;
   // binary(20) would pad a shorter id with NULs (a different key) or refuse a longer one.
   if (!Buffer.isBuffer(r.peerId) || r.peerId.length !== 20) return `invalid peer_id (${Buffer.isBuffer(r.peerId) ? r.peerId.length : 'not'} bytes)`;
-  const ids = firstProblem({ uid: r.uid, tid: r.tid });
-  if (ids || r.kind === 'deactivate') return ids;
+  if (r.kind === 'deactivate') return allSafe(r.uid, r.tid) ? undefined : firstProblem({ uid: r.uid, tid: r.tid });
+  if (allSafe(r.uid, r.tid, r.uploaded, r.downloaded, r.upspeed, r.downspeed, r.remaining, r.corrupt, r.timespent, r.announced, r.mtime)) return undefined;
   return firstProblem({
+    uid: r.uid,
+    tid: r.tid,
     uploaded: r.uploaded,
     downloaded: r.downloaded,
     upspeed: r.upspeed,
@@ -82,37 +86,37 @@ function peerProblem(r: PeerRow): string | undefined {
   });
 }
 
-function heavyValues(r: PeerRow): (number | string | Buffer)[] {
+function heavyValues(r: PeerRow): string[] {
   return [
-    r.uid,
-    r.tid,
-    r.active ? 1 : 0,
-    r.uploaded,
-    r.downloaded,
-    clampInt(r.upspeed, 0, UINT_MAX),
-    clampInt(r.downspeed, 0, UINT_MAX),
-    r.remaining,
-    r.corrupt,
-    clampInt(r.timespent, 0, UINT_MAX),
-    clampInt(r.announced, 0, INT_MAX),
-    fitChars(r.ip, IP_CHARS),
-    fitChars(r.ipv6, IPV6_CHARS),
-    r.peerId,
-    fitChars(r.useragent, USERAGENT_CHARS),
-    clampInt(r.mtime, 0, INT_MAX),
+    int(r.uid),
+    int(r.tid),
+    r.active ? '1' : '0',
+    int(r.uploaded),
+    int(r.downloaded),
+    int(clampInt(r.upspeed, 0, UINT_MAX)),
+    int(clampInt(r.downspeed, 0, UINT_MAX)),
+    int(r.remaining),
+    int(r.corrupt),
+    int(clampInt(r.timespent, 0, UINT_MAX)),
+    int(clampInt(r.announced, 0, INT_MAX)),
+    str(fitChars(r.ip, IP_CHARS)),
+    str(fitChars(r.ipv6, IPV6_CHARS)),
+    bin(r.peerId),
+    str(fitChars(r.useragent, USERAGENT_CHARS)),
+    int(clampInt(r.mtime, 0, INT_MAX)),
   ];
 }
 
-function lightValues(r: PeerRow): (number | string | Buffer)[] {
+function lightValues(r: PeerRow): string[] {
   return [
-    r.uid,
-    r.tid,
-    clampInt(r.timespent, 0, UINT_MAX),
-    clampInt(r.announced, 0, INT_MAX),
-    r.peerId,
-    clampInt(r.mtime, 0, INT_MAX),
-    fitChars(r.ip, IP_CHARS),
-    fitChars(r.ipv6, IPV6_CHARS),
+    int(r.uid),
+    int(r.tid),
+    int(clampInt(r.timespent, 0, UINT_MAX)),
+    int(clampInt(r.announced, 0, INT_MAX)),
+    bin(r.peerId),
+    int(clampInt(r.mtime, 0, INT_MAX)),
+    str(fitChars(r.ip, IP_CHARS)),
+    str(fitChars(r.ipv6, IPV6_CHARS)),
   ];
 }
 
@@ -120,12 +124,11 @@ async function writeHeavy(db: Exec, rows: readonly PeerRow[]): Promise<void> {
   // Unlike Ocelot, ip, ipv6 and useragent are refreshed on duplicate (§14 item 18).
   await db.run(
     'INSERT INTO xbt_files_users (uid,fid,active,uploaded,downloaded,upspeed,downspeed,remaining,corrupt,timespent,announced,ip,ipv6,peer_id,useragent,mtime) ' +
-      `VALUES ${tuples('(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)', rows.length)} ` +
+      `VALUES ${valueTuples(rows.map(heavyValues))} ` +
       'ON DUPLICATE KEY UPDATE active=VALUES(active), uploaded=VALUES(uploaded), downloaded=VALUES(downloaded), ' +
       'upspeed=VALUES(upspeed), downspeed=VALUES(downspeed), remaining=VALUES(remaining), corrupt=VALUES(corrupt), ' +
       'timespent=VALUES(timespent), announced=VALUES(announced), ip=VALUES(ip), ipv6=VALUES(ipv6), ' +
       'useragent=VALUES(useragent), mtime=VALUES(mtime)',
-    rows.flatMap(heavyValues),
   );
 }
 
@@ -134,9 +137,8 @@ async function writeLight(db: Exec, rows: readonly PeerRow[]): Promise<void> {
   // default); an existing row keeps its addresses, as in Ocelot.
   await db.run(
     'INSERT INTO xbt_files_users (uid,fid,timespent,announced,peer_id,mtime,ip,ipv6) ' +
-      `VALUES ${tuples('(?,?,?,?,?,?,?,?)', rows.length)} ` +
+      `VALUES ${valueTuples(rows.map(lightValues))} ` +
       'ON DUPLICATE KEY UPDATE upspeed=0, downspeed=0, timespent=VALUES(timespent), announced=VALUES(announced), mtime=VALUES(mtime)',
-    rows.flatMap(lightValues),
   );
 }
 
@@ -144,9 +146,8 @@ async function writeDeactivate(db: Exec, rows: readonly PeerRow[]): Promise<void
   // A JOIN rather than `(peer_id, fid, uid) IN ((?,?,?), ...)`: on MariaDB 10.11 the IN form
   // took ~1.7 s per 1000 rows on a 100k-row table, the join (eq_ref on PRIMARY) ~25 ms.
   await db.run(
-    `UPDATE xbt_files_users AS x JOIN (${literalRows(['p', 'f', 'u'], rows.length)}) AS v ` +
+    `UPDATE xbt_files_users AS x JOIN (${derivedRows(['p', 'f', 'u'], rows.map((r) => [bin(r.peerId), int(r.tid), int(r.uid)]))}) AS v ` +
       'ON x.peer_id = v.p AND x.fid = v.f AND x.uid = v.u SET x.active = 0',
-    rows.flatMap((r) => [r.peerId, r.tid, r.uid]),
   );
 }
 
@@ -171,11 +172,12 @@ export const SNATCHES: TableSpec<'xbt_snatched'> = {
   uid: (r) => r.uid,
   tid: (r) => r.tid,
   compare: (a, b) => cmp(a.uid, b.uid) || cmp(a.tid, b.tid) || cmp(a.time, b.time),
-  invalid: (r) => firstProblem({ uid: r.uid, tid: r.tid, time: r.time }),
+  invalid: (r) => (allSafe(r.uid, r.tid, r.time) ? undefined : firstProblem({ uid: r.uid, tid: r.tid, time: r.time })),
   async write(db, rows) {
     await db.run(
-      `INSERT INTO xbt_snatched (uid, fid, tstamp, IP, ipv6) VALUES ${tuples('(?,?,?,?,?)', rows.length)}`,
-      rows.flatMap((r) => [r.uid, r.tid, clampInt(r.time, 0, INT_MAX), fitChars(r.ip, IP_CHARS), fitChars(r.ipv6, IPV6_CHARS)]),
+      `INSERT INTO xbt_snatched (uid, fid, tstamp, IP, ipv6) VALUES ${valueTuples(
+        rows.map((r) => [int(r.uid), int(r.tid), int(clampInt(r.time, 0, INT_MAX)), str(fitChars(r.ip, IP_CHARS)), str(fitChars(r.ipv6, IPV6_CHARS))]),
+      )}`,
     );
   },
 };
@@ -185,15 +187,14 @@ export const TOKENS: TableSpec<'users_freeleeches'> = {
   uid: (r) => r.uid,
   tid: (r) => r.tid,
   compare: (a, b) => cmp(a.uid, b.uid) || cmp(a.tid, b.tid),
-  invalid: (r) => firstProblem({ uid: r.uid, tid: r.tid, downloaded: r.downloaded }),
+  invalid: (r) => (allSafe(r.uid, r.tid, r.downloaded) ? undefined : firstProblem({ uid: r.uid, tid: r.tid, downloaded: r.downloaded })),
   async write(db, rows) {
     // An UPDATE: the token row is the site's (it sets Time, which has no default); a token the
     // site deleted meanwhile is simply not credited.
     const merged = mergeBy(rows, (r) => `${r.uid}:${r.tid}`, (a, b) => ({ ...a, downloaded: a.downloaded + b.downloaded }));
     await db.run(
-      `UPDATE users_freeleeches AS f JOIN (${literalRows(['UserID', 'TorrentID', 'd'], merged.length)}) AS v ` +
+      `UPDATE users_freeleeches AS f JOIN (${derivedRows(['UserID', 'TorrentID', 'd'], merged.map((r) => [int(r.uid), int(r.tid), int(r.downloaded)]))}) AS v ` +
         'ON v.UserID = f.UserID AND v.TorrentID = f.TorrentID SET f.Downloaded = f.Downloaded + v.d',
-      merged.flatMap((r) => [r.uid, r.tid, r.downloaded]),
     );
   },
 };
@@ -209,9 +210,8 @@ export const FREE_TORRENTS: TableSpec<'users_freetorrents'> = {
     // FreeTorrent is an ENUM: bound as its text ('11'), since a number would mean the 11th member.
     await db.run(
       'INSERT INTO users_freetorrents (UserID, TorrentID, FreeTorrent, Time, Uploaded, Downloaded) ' +
-        `VALUES ${tuples('(?,?,?,NOW(),?,?)', rows.length)} ` +
+        `VALUES ${valueTuples(rows.map((r) => [int(r.uid), int(r.tid), str(String(r.freeType)), 'NOW()', int(r.uploaded), int(r.downloaded)]))} ` +
         'ON DUPLICATE KEY UPDATE Uploaded = Uploaded + VALUES(Uploaded), Downloaded = Downloaded + VALUES(Downloaded), Time = VALUES(Time)',
-      rows.flatMap((r) => [r.uid, r.tid, String(r.freeType), r.uploaded, r.downloaded]),
     );
   },
 };
@@ -222,7 +222,9 @@ export const USER_TORRENTS: TableSpec<'users_torrents'> = {
   tid: (r) => r.tid,
   compare: (a, b) => cmp(a.tid, b.tid) || cmp(a.uid, b.uid),
   invalid: (r) =>
-    firstProblem({
+    allSafe(r.uid, r.tid, r.seedtime, r.downloaded, r.uploaded, r.realDownloaded, r.realUploaded, r.snatched)
+      ? undefined
+      : firstProblem({
       uid: r.uid,
       tid: r.tid,
       seedtime: r.seedtime,
@@ -235,11 +237,10 @@ export const USER_TORRENTS: TableSpec<'users_torrents'> = {
   async write(db, rows) {
     await db.run(
       'INSERT INTO users_torrents (uid, fid, seedtime, downloaded, uploaded, real_downloaded, real_uploaded, snatched, end_time) ' +
-        `VALUES ${tuples('(?,?,?,?,?,?,?,?,NOW())', rows.length)} ` +
+        `VALUES ${valueTuples(rows.map((r) => [int(r.uid), int(r.tid), int(r.seedtime), int(r.downloaded), int(r.uploaded), int(r.realDownloaded), int(r.realUploaded), int(r.snatched), 'NOW()']))} ` +
         'ON DUPLICATE KEY UPDATE seedtime = seedtime + VALUES(seedtime), downloaded = downloaded + VALUES(downloaded), ' +
         'uploaded = uploaded + VALUES(uploaded), real_downloaded = real_downloaded + VALUES(real_downloaded), ' +
         'real_uploaded = real_uploaded + VALUES(real_uploaded), snatched = snatched + VALUES(snatched), end_time = NOW()',
-      rows.flatMap((r) => [r.uid, r.tid, r.seedtime, r.downloaded, r.uploaded, r.realDownloaded, r.realUploaded, r.snatched]),
     );
   },
 };

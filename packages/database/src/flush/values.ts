@@ -10,6 +10,12 @@ export function badInteger(field: string, v: number): string | undefined {
   return Number.isSafeInteger(v) ? undefined : `invalid ${field} ${String(v)}`;
 }
 
+/** Whether every value is an exact integer: the fast path of the rows' checks (firstProblem says which is not). */
+export function allSafe(...vs: number[]): boolean {
+  for (const v of vs) if (!Number.isSafeInteger(v)) return false;
+  return true;
+}
+
 export function firstProblem(fields: Record<string, number>): string | undefined {
   for (const [name, v] of Object.entries(fields)) {
     const bad = badInteger(name, v);

@@ -1,0 +1,70 @@
+/**
+ * SQL literals for the flush's multi-row statements, written straight into the statement text.
+ * A 1,000-row part has up to 16,000 values: binding them through mysql2's `?` placeholders
+ * (a scan for each placeholder, then an escape) cost the primary more than reading and parsing
+ * the whole batch did. The escaping is the same as mysql2's (sqlstring's): backslash escapes for
+ * strings, X'hex' for Buffers.
+ */
+
+const NEEDS_ESCAPE = /[\0\b\t\n\r\x1a"'\\]/;
+const ESCAPES: Record<string, string> = {
+  '\0': '\\0',
+  '\b': '\\b',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\x1a': '\\Z',
+  '"': '\\"',
+  "'": "\\'",
+  '\\': '\\\\',
+};
+
+/** A quoted string literal. */
+export function str(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return `'${s}'`;
+  return `'${s.replace(/[\0\b\t\n\r\x1a"'\\]/g, (c) => ESCAPES[c])}'`;
+}
+
+/**
+ * An integer literal. Callers pass values already checked with Number.isSafeInteger (the
+ * tables' `invalid` checks); anything else is a bug, so it throws rather than write junk.
+ */
+export function int(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new RangeError(`not a safe integer: ${String(n)}`);
+  return String(n);
+}
+
+/** A binary literal (peer ids). */
+export function bin(b: Buffer): string {
+  return `X'${b.toString('hex')}'`;
+}
+
+/** A comma-separated list of integer literals, for `IN (...)`. */
+export function intList(ns: Iterable<number>): string {
+  let out = '';
+  for (const n of ns) out += out ? `,${int(n)}` : int(n);
+  return out;
+}
+
+/**
+ * `SELECT 1 AS a, 2 AS b UNION ALL SELECT 3,4 ...`: a derived table of literal rows, each row
+ * already a list of literals. An UPDATE joined against it changes existing rows only and never
+ * creates one, so a deleted user or torrent cannot come back as a junk row (Ocelot §14 item 17),
+ * and it needs none of the NOT NULL columns a strict-mode INSERT would (gazellepw-integration §3.2).
+ */
+export function derivedRows(columns: readonly string[], rows: readonly (readonly string[])[]): string {
+  let out = '';
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    if (i === 0) out = `SELECT ${r.map((v, j) => `${v} AS ${columns[j]}`).join(', ')}`;
+    else out += ` UNION ALL SELECT ${r.join(',')}`;
+  }
+  return out;
+}
+
+/** `(1,2,3),(4,5,6)`: the VALUES list of a multi-row INSERT. */
+export function valueTuples(rows: readonly (readonly string[])[]): string {
+  let out = '';
+  for (const r of rows) out += out ? `,(${r.join(',')})` : `(${r.join(',')})`;
+  return out;
+}
