@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { createPool } from 'mysql2/promise';
 import { applyBatch, classifyMysqlError, isTransientMysqlError, type FlushBatch } from '../src/index.js';
 import { buildParts, type Part } from '../src/flush/parts.js';
-import { fitChars } from '../src/flush/values.js';
+import { PEERS } from '../src/flush/tables.js';
+import { canonical, fitChars } from '../src/flush/values.js';
 import { baseBatch, bigBatch, captureLog, peer, pid } from './fixtures.js';
 
 const rowsOf = (p: Part): unknown[] => Array.from({ length: p.size }, (_, i) => p.rejected(i, '').row);
@@ -90,6 +91,23 @@ describe('buildParts', () => {
     const ut = part('users_torrents');
     assert.deepEqual(Array.from({ length: ut.size }, (_, i) => [ut.torrentOf(i), ut.userOf(i)]), [[1, 1], [1, 2], [2, 1]]);
     assert.deepEqual(rowsOf(part('xbt_snatched')).map((r) => (r as { time: number }).time), [3, 9, 5]);
+  });
+
+  it('sorts peers by their string key exactly as PEERS.compare would, ties and odd rows included', () => {
+    const kinds = ['heavy', 'light', 'deactivate'] as const;
+    const rows = Array.from({ length: 400 }, (_, i) => {
+      const id = Buffer.from(pid(String(i % 37)));
+      id[19] = (i * 97) % 256; // bytes beyond ASCII too
+      return peer({ kind: kinds[i % 3], uid: (i * 7919) % 2 ** 32 || 2 ** 32 - 1, tid: i % 5 === 0 ? 65536 * (i % 7) + 1 : i % 11, peerId: id, uploaded: i % 4 });
+    });
+    rows.push(peer({ kind: 'heavy', uid: 3, tid: 3, peerId: pid('dup') }), peer({ kind: 'heavy', uid: 3, tid: 3, peerId: pid('dup'), uploaded: 1 }));
+    const byCompare = [...rows].sort((a, b) => PEERS.compare(a, b) || (canonical(a) < canonical(b) ? -1 : canonical(a) > canonical(b) ? 1 : 0));
+    const batch: FlushBatch = { ...baseBatch('K'), users: [], torrents: [], snatches: [], tokens: [], freeTorrents: [], userTorrents: [], peers: shuffled(rows, 5) };
+    assert.deepEqual(buildParts(batch, 10_000).flatMap(rowsOf), byCompare);
+    // a row the key cannot encode (a peer id of the wrong size) sends the whole table to compare
+    const odd = [...rows, peer({ kind: 'heavy', uid: 1, tid: 1, peerId: Buffer.from('short') })];
+    const oddSorted = [...odd].sort((a, b) => PEERS.compare(a, b) || (canonical(a) < canonical(b) ? -1 : canonical(a) > canonical(b) ? 1 : 0));
+    assert.deepEqual(buildParts({ ...batch, peers: shuffled(odd, 9) }, 10_000).flatMap(rowsOf), oddSorted);
   });
 
   it('checks users only for users_main, torrents only for torrents, both for the rest', () => {

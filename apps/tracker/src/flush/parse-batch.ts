@@ -54,11 +54,6 @@ function readU56(b: Buffer, off: number): number {
   return b[off] * 2 ** 48 + b.readUIntBE(off + 1, 6);
 }
 
-function readLenPrefixed(b: Buffer, off: number): [string, number] {
-  const len = b[off];
-  return [b.toString('utf8', off + 1, off + 1 + len), off + 1 + len];
-}
-
 function users(raw: Map<string, Buffer>): UserDeltaRow[] {
   const rows = new Map<number, UserDeltaRow>();
   for (const [field, value] of raw) {
@@ -81,35 +76,45 @@ function torrents(raw: Map<string, Buffer>): TorrentStatsRow[] {
   return rows;
 }
 
-export function parsePeerRow(field: string, value: Buffer): PeerRow & { account?: PeerAccount } {
-  const key = Buffer.from(field, 'latin1');
-  const uid = key.readUInt32BE(0);
-  const tid = key.readUInt32BE(4);
-  const peerId = Buffer.from(key.subarray(8).toString('latin1'), 'hex');
-  const kind = value[0] === 0x68 ? 'heavy' : value[0] === 0x6c ? 'light' : 'deactivate';
-  const row: PeerRow & { account?: PeerAccount } = {
-    kind, uid, tid, peerId, active: 0, uploaded: 0, downloaded: 0, upspeed: 0, downspeed: 0, remaining: 0,
-    corrupt: 0, timespent: 0, announced: 0, ip: '', ipv6: '', useragent: '', mtime: 0,
+/** A u32 from four latin1 characters (the binary prefix of a pending peer field). */
+function u32At(s: string, i: number): number {
+  return s.charCodeAt(i) * 16777216 + ((s.charCodeAt(i + 1) << 16) | (s.charCodeAt(i + 2) << 8) | s.charCodeAt(i + 3));
+}
+
+/** A pending peer row: field uid u32 .. tid u32 .. hex peer_id (latin1), value as the Lua packs it. */
+export function parsePeerRow(field: string, value: Buffer): PeerRow {
+  const uid = u32At(field, 0);
+  const tid = u32At(field, 4);
+  const peerId = Buffer.from(field.substring(8), 'hex');
+  const k = value[0];
+  if (k !== 0x68 /* h */ && k !== 0x6c /* l */) {
+    return {
+      kind: 'deactivate', uid, tid, peerId, active: 0, uploaded: 0, downloaded: 0, upspeed: 0, downspeed: 0, remaining: 0,
+      corrupt: 0, timespent: 0, announced: 0, ip: '', ipv6: '', useragent: '', mtime: 0,
+    };
+  }
+  const ipEnd = 51 + value[50];
+  const ip6End = ipEnd + 1 + value[ipEnd];
+  const uaEnd = ip6End + 1 + value[ip6End];
+  return {
+    kind: k === 0x68 ? 'heavy' : 'light',
+    uid,
+    tid,
+    peerId,
+    active: value[1] === 0 ? 0 : 1,
+    uploaded: readU56(value, 2),
+    downloaded: readU56(value, 9),
+    upspeed: value.readUInt32BE(16),
+    downspeed: value.readUInt32BE(20),
+    remaining: readU56(value, 24),
+    corrupt: readU56(value, 31),
+    timespent: value.readUInt32BE(38),
+    announced: value.readUInt32BE(42),
+    mtime: value.readUInt32BE(46),
+    ip: value.toString('latin1', 51, ipEnd),
+    ipv6: value.toString('latin1', ipEnd + 1, ip6End),
+    useragent: value.toString('utf8', ip6End + 1, uaEnd),
   };
-  if (kind === 'deactivate') return row;
-  let o = 1;
-  row.active = value[o] === 0 ? 0 : 1;
-  row.uploaded = readU56(value, o + 1);
-  row.downloaded = readU56(value, o + 8);
-  row.upspeed = value.readUInt32BE(o + 15);
-  row.downspeed = value.readUInt32BE(o + 19);
-  row.remaining = readU56(value, o + 23);
-  row.corrupt = readU56(value, o + 30);
-  row.timespent = value.readUInt32BE(o + 37);
-  row.announced = value.readUInt32BE(o + 41);
-  row.mtime = value.readUInt32BE(o + 45);
-  o += 49;
-  [row.ip, o] = readLenPrefixed(value, o);
-  [row.ipv6, o] = readLenPrefixed(value, o);
-  [row.useragent] = readLenPrefixed(value, o);
-  const account = readAccount(value);
-  if (account) row.account = account;
-  return row;
 }
 
 function snatches(raw: Buffer[]): SnatchRow[] {
@@ -154,62 +159,65 @@ function userTorrents(raw: Map<string, Buffer>): UserTorrentRow[] {
   return [...rows.values()];
 }
 
-/** Adds what the peer rows accumulated to the rows keyed per user, user-torrent, and so on. */
-function deriveFromPeers(peers: Array<PeerRow & { account?: PeerAccount }>, into: {
+interface Derived {
   users: Map<number, UserDeltaRow>;
   userTorrents: Map<string, UserTorrentRow>;
   free: Map<string, FreeTorrentRow>;
   tokens: Map<string, TokenUseRow>;
-}): void {
-  for (const p of peers) {
-    const a = p.account;
-    if (!a) continue;
-    if (a.creditedUp || a.creditedDown) {
-      const u = into.users.get(p.uid) ?? { uid: p.uid, uploaded: 0, downloaded: 0 };
-      u.uploaded += a.creditedUp;
-      u.downloaded += a.creditedDown;
-      into.users.set(p.uid, u);
-    }
-    const key = `${p.uid}:${p.tid}`;
-    if (a.creditedUp || a.creditedDown || a.realUp || a.realDown || a.seedtime || a.snatches) {
-      const ut = into.userTorrents.get(key) ?? { uid: p.uid, tid: p.tid, seedtime: 0, downloaded: 0, uploaded: 0, realDownloaded: 0, realUploaded: 0, snatched: 0 };
-      ut.seedtime += a.seedtime;
-      ut.downloaded += a.creditedDown;
-      ut.uploaded += a.creditedUp;
-      ut.realDownloaded += a.realDown;
-      ut.realUploaded += a.realUp;
-      ut.snatched += a.snatches;
-      into.userTorrents.set(key, ut);
-    }
-    if (a.freeUp || a.freeDown) {
-      const fkey = `${key}:${a.freeType}`;
-      const f = into.free.get(fkey) ?? { uid: p.uid, tid: p.tid, freeType: a.freeType as FreeTorrentRow['freeType'], uploaded: 0, downloaded: 0 };
-      f.uploaded += a.freeUp;
-      f.downloaded += a.freeDown;
-      into.free.set(fkey, f);
-    }
-    if (a.tokenDown) {
-      const t = into.tokens.get(key) ?? { uid: p.uid, tid: p.tid, downloaded: 0 };
-      t.downloaded += a.tokenDown;
-      into.tokens.set(key, t);
-    }
+}
+
+/** Adds what one peer row accumulated to the rows keyed per user, user-torrent, and so on. */
+function deriveFromPeer(p: PeerRow, a: PeerAccount, into: Derived): void {
+  if (a.creditedUp || a.creditedDown) {
+    const u = into.users.get(p.uid) ?? { uid: p.uid, uploaded: 0, downloaded: 0 };
+    u.uploaded += a.creditedUp;
+    u.downloaded += a.creditedDown;
+    into.users.set(p.uid, u);
+  }
+  const key = `${p.uid}:${p.tid}`;
+  if (a.creditedUp || a.creditedDown || a.realUp || a.realDown || a.seedtime || a.snatches) {
+    const ut = into.userTorrents.get(key) ?? { uid: p.uid, tid: p.tid, seedtime: 0, downloaded: 0, uploaded: 0, realDownloaded: 0, realUploaded: 0, snatched: 0 };
+    ut.seedtime += a.seedtime;
+    ut.downloaded += a.creditedDown;
+    ut.uploaded += a.creditedUp;
+    ut.realDownloaded += a.realDown;
+    ut.realUploaded += a.realUp;
+    ut.snatched += a.snatches;
+    into.userTorrents.set(key, ut);
+  }
+  if (a.freeUp || a.freeDown) {
+    const fkey = `${key}:${a.freeType}`;
+    const f = into.free.get(fkey) ?? { uid: p.uid, tid: p.tid, freeType: a.freeType as FreeTorrentRow['freeType'], uploaded: 0, downloaded: 0 };
+    f.uploaded += a.freeUp;
+    f.downloaded += a.freeDown;
+    into.free.set(fkey, f);
+  }
+  if (a.tokenDown) {
+    const t = into.tokens.get(key) ?? { uid: p.uid, tid: p.tid, downloaded: 0 };
+    t.downloaded += a.tokenDown;
+    into.tokens.set(key, t);
   }
 }
 
 export function parseBatch(id: string, raw: RawBatch): FlushBatch {
-  const peers = [...raw.peers].map(([f, v]) => parsePeerRow(f, v));
-  const into = {
+  const into: Derived = {
     users: new Map(users(raw.users).map((r) => [r.uid, r])),
     userTorrents: new Map(userTorrents(raw.ut).map((r) => [`${r.uid}:${r.tid}`, r])),
     free: new Map(freeTorrents(raw.free).map((r) => [`${r.uid}:${r.tid}:${r.freeType}`, r])),
     tokens: new Map(tokens(raw.tokens).map((r) => [`${r.uid}:${r.tid}`, r])),
   };
-  deriveFromPeers(peers, into);
+  const peers: PeerRow[] = [];
+  for (const [field, value] of raw.peers) {
+    const row = parsePeerRow(field, value);
+    peers.push(row);
+    const account = readAccount(value);
+    if (account) deriveFromPeer(row, account, into);
+  }
   return {
     id,
     users: [...into.users.values()],
     torrents: torrents(raw.torrents),
-    peers: peers.map(({ account: _account, ...row }) => row),
+    peers,
     snatches: snatches(raw.snatches),
     tokens: [...into.tokens.values()],
     freeTorrents: [...into.free.values()].filter((r) => r.uploaded !== 0 || r.downloaded !== 0),

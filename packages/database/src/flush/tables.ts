@@ -16,6 +16,11 @@ export interface TableSpec<T extends FlushTable> {
   readonly tid?: (r: TableRows[T]) => number;
   /** Primary-key order (ties are broken on the whole row by the caller). */
   readonly compare: (a: TableRows[T], b: TableRows[T]) => number;
+  /**
+   * Optional: a string whose order is exactly `compare`'s, or undefined for a row it cannot
+   * encode (the whole table is then sorted with `compare`).
+   */
+  readonly sortKey?: (r: TableRows[T]) => string | undefined;
   /** Why the row cannot be written at all, before asking MySQL. */
   readonly invalid: (r: TableRows[T]) => string | undefined;
   /** Writes the rows (already screened) inside the caller's transaction. */
@@ -64,6 +69,16 @@ export const TORRENTS: TableSpec<'torrents'> = {
 };
 
 const PEER_KIND_ORDER = { heavy: 0, light: 1, deactivate: 2 } as const;
+
+const isU32 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n < 2 ** 32;
+/** Two UTF-16 code units whose order is the order of u32s. */
+const u32Chars = (n: number): string => String.fromCharCode(Math.floor(n / 65536), n % 65536);
+
+/** PEERS.compare as a string: peer_id bytes (latin1), then tid, uid and kind at fixed widths. */
+function peerSortKey(r: PeerRow): string | undefined {
+  if (!Buffer.isBuffer(r.peerId) || r.peerId.length !== 20 || !isU32(r.tid) || !isU32(r.uid) || !(r.kind in PEER_KIND_ORDER)) return undefined;
+  return r.peerId.toString('latin1') + u32Chars(r.tid) + u32Chars(r.uid) + String(PEER_KIND_ORDER[r.kind]);
+}
 
 function peerProblem(r: PeerRow): string | undefined {
   if (!(r.kind in PEER_KIND_ORDER)) return `invalid peer row kind ${String(r.kind)}`;
@@ -156,6 +171,7 @@ export const PEERS: TableSpec<'xbt_files_users'> = {
   uid: (r) => r.uid,
   tid: (r) => r.tid,
   compare: (a, b) => cmp(a.peerId, b.peerId) || cmp(a.tid, b.tid) || cmp(a.uid, b.uid) || PEER_KIND_ORDER[a.kind] - PEER_KIND_ORDER[b.kind],
+  sortKey: peerSortKey,
   invalid: peerProblem,
   async write(db, rows) {
     const heavy = rows.filter((r) => r.kind === 'heavy');
