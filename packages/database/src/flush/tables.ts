@@ -101,45 +101,24 @@ function peerProblem(r: PeerRow): string | undefined {
   });
 }
 
-function heavyValues(r: PeerRow): string[] {
-  return [
-    int(r.uid),
-    int(r.tid),
-    r.active ? '1' : '0',
-    int(r.uploaded),
-    int(r.downloaded),
-    int(clampInt(r.upspeed, 0, UINT_MAX)),
-    int(clampInt(r.downspeed, 0, UINT_MAX)),
-    int(r.remaining),
-    int(r.corrupt),
-    int(clampInt(r.timespent, 0, UINT_MAX)),
-    int(clampInt(r.announced, 0, INT_MAX)),
-    str(fitChars(r.ip, IP_CHARS)),
-    str(fitChars(r.ipv6, IPV6_CHARS)),
-    bin(r.peerId),
-    str(fitChars(r.useragent, USERAGENT_CHARS)),
-    int(clampInt(r.mtime, 0, INT_MAX)),
-  ];
+// One string per row, built in one go: these run for every peer row of every flush.
+function heavyTuple(r: PeerRow): string {
+  return `(${int(r.uid)},${int(r.tid)},${r.active ? 1 : 0},${int(r.uploaded)},${int(r.downloaded)},` +
+    `${int(clampInt(r.upspeed, 0, UINT_MAX))},${int(clampInt(r.downspeed, 0, UINT_MAX))},${int(r.remaining)},${int(r.corrupt)},` +
+    `${int(clampInt(r.timespent, 0, UINT_MAX))},${int(clampInt(r.announced, 0, INT_MAX))},${str(fitChars(r.ip, IP_CHARS))},` +
+    `${str(fitChars(r.ipv6, IPV6_CHARS))},${bin(r.peerId)},${str(fitChars(r.useragent, USERAGENT_CHARS))},${int(clampInt(r.mtime, 0, INT_MAX))})`;
 }
 
-function lightValues(r: PeerRow): string[] {
-  return [
-    int(r.uid),
-    int(r.tid),
-    int(clampInt(r.timespent, 0, UINT_MAX)),
-    int(clampInt(r.announced, 0, INT_MAX)),
-    bin(r.peerId),
-    int(clampInt(r.mtime, 0, INT_MAX)),
-    str(fitChars(r.ip, IP_CHARS)),
-    str(fitChars(r.ipv6, IPV6_CHARS)),
-  ];
+function lightTuple(r: PeerRow): string {
+  return `(${int(r.uid)},${int(r.tid)},${int(clampInt(r.timespent, 0, UINT_MAX))},${int(clampInt(r.announced, 0, INT_MAX))},` +
+    `${bin(r.peerId)},${int(clampInt(r.mtime, 0, INT_MAX))},${str(fitChars(r.ip, IP_CHARS))},${str(fitChars(r.ipv6, IPV6_CHARS))})`;
 }
 
 async function writeHeavy(db: Exec, rows: readonly PeerRow[]): Promise<void> {
   // Unlike Ocelot, ip, ipv6 and useragent are refreshed on duplicate (§14 item 18).
   await db.run(
     'INSERT INTO xbt_files_users (uid,fid,active,uploaded,downloaded,upspeed,downspeed,remaining,corrupt,timespent,announced,ip,ipv6,peer_id,useragent,mtime) ' +
-      `VALUES ${valueTuples(rows.map(heavyValues))} ` +
+      `VALUES ${rows.map(heavyTuple).join(',')} ` +
       'ON DUPLICATE KEY UPDATE active=VALUES(active), uploaded=VALUES(uploaded), downloaded=VALUES(downloaded), ' +
       'upspeed=VALUES(upspeed), downspeed=VALUES(downspeed), remaining=VALUES(remaining), corrupt=VALUES(corrupt), ' +
       'timespent=VALUES(timespent), announced=VALUES(announced), ip=VALUES(ip), ipv6=VALUES(ipv6), ' +
@@ -152,7 +131,7 @@ async function writeLight(db: Exec, rows: readonly PeerRow[]): Promise<void> {
   // default); an existing row keeps its addresses, as in Ocelot.
   await db.run(
     'INSERT INTO xbt_files_users (uid,fid,timespent,announced,peer_id,mtime,ip,ipv6) ' +
-      `VALUES ${valueTuples(rows.map(lightValues))} ` +
+      `VALUES ${rows.map(lightTuple).join(',')} ` +
       'ON DUPLICATE KEY UPDATE upspeed=0, downspeed=0, timespent=VALUES(timespent), announced=VALUES(announced), mtime=VALUES(mtime)',
   );
 }
@@ -253,7 +232,7 @@ export const USER_TORRENTS: TableSpec<'users_torrents'> = {
   async write(db, rows) {
     await db.run(
       'INSERT INTO users_torrents (uid, fid, seedtime, downloaded, uploaded, real_downloaded, real_uploaded, snatched, end_time) ' +
-        `VALUES ${valueTuples(rows.map((r) => [int(r.uid), int(r.tid), int(r.seedtime), int(r.downloaded), int(r.uploaded), int(r.realDownloaded), int(r.realUploaded), int(r.snatched), 'NOW()']))} ` +
+        `VALUES ${rows.map((r) => `(${int(r.uid)},${int(r.tid)},${int(r.seedtime)},${int(r.downloaded)},${int(r.uploaded)},${int(r.realDownloaded)},${int(r.realUploaded)},${int(r.snatched)},NOW())`).join(',')} ` +
         'ON DUPLICATE KEY UPDATE seedtime = seedtime + VALUES(seedtime), downloaded = downloaded + VALUES(downloaded), ' +
         'uploaded = uploaded + VALUES(uploaded), real_downloaded = real_downloaded + VALUES(real_downloaded), ' +
         'real_uploaded = real_uploaded + VALUES(real_uploaded), snatched = snatched + VALUES(snatched), end_time = NOW()',
