@@ -93,7 +93,7 @@ describe('buildParts', () => {
     assert.deepEqual(rowsOf(part('xbt_snatched')).map((r) => (r as { time: number }).time), [3, 9, 5]);
   });
 
-  it('sorts peers by their string key exactly as PEERS.compare would, ties and odd rows included', () => {
+  it('sorts peers by their numeric key exactly as PEERS.compare would, ties and odd rows included', () => {
     const kinds = ['heavy', 'light', 'deactivate'] as const;
     const rows = Array.from({ length: 400 }, (_, i) => {
       const id = Buffer.from(pid(String(i % 37)));

@@ -29,18 +29,24 @@ export interface Part {
 }
 
 function sortRows<T extends FlushTable>(spec: TableSpec<T>, rows: readonly TableRows[T][]): TableRows[T][] {
-  // A string key, where the table has one, is computed once per row: comparing strings is far
+  // Where the table has a numeric key, it is computed once per row: comparing integers is far
   // cheaper than comparing peer-id Buffers at each of the n log n steps.
-  if (spec.sortKey) {
-    const keyed: Array<[string, TableRows[T]]> = [];
-    for (const r of rows) {
-      const k = spec.sortKey(r);
-      if (k === undefined) break;
-      keyed.push([k, r]);
-    }
-    if (keyed.length === rows.length) {
-      keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : byText(a[1], b[1])));
-      return keyed.map((x) => x[1]);
+  const sw = spec.sortWords;
+  if (sw) {
+    const w = sw.width;
+    const words = new Uint32Array(rows.length * w);
+    let ok = true;
+    for (let i = 0; ok && i < rows.length; i++) ok = sw.write(rows[i], words, i * w);
+    if (ok) {
+      const order = Array.from({ length: rows.length }, (_, i) => i);
+      order.sort((a, b) => {
+        for (let k = 0, oa = a * w, ob = b * w; k < w; k++) {
+          const d = words[oa + k] - words[ob + k];
+          if (d !== 0) return d;
+        }
+        return byText(rows[a], rows[b]);
+      });
+      return order.map((i) => rows[i]);
     }
   }
   // The canonical text is only computed for key ties (which coalescing makes rare).

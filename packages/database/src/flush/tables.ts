@@ -17,10 +17,11 @@ export interface TableSpec<T extends FlushTable> {
   /** Primary-key order (ties are broken on the whole row by the caller). */
   readonly compare: (a: TableRows[T], b: TableRows[T]) => number;
   /**
-   * Optional: a string whose order is exactly `compare`'s, or undefined for a row it cannot
-   * encode (the whole table is then sorted with `compare`).
+   * Optional: the row's key as `width` u32 words whose word-by-word order is exactly
+   * `compare`'s. `write` returns false for a row it cannot encode (the whole table is then
+   * sorted with `compare`).
    */
-  readonly sortKey?: (r: TableRows[T]) => string | undefined;
+  readonly sortWords?: { width: number; write: (r: TableRows[T], out: Uint32Array, at: number) => boolean };
   /** Why the row cannot be written at all, before asking MySQL. */
   readonly invalid: (r: TableRows[T]) => string | undefined;
   /** Writes the rows (already screened) inside the caller's transaction. */
@@ -71,13 +72,15 @@ export const TORRENTS: TableSpec<'torrents'> = {
 const PEER_KIND_ORDER = { heavy: 0, light: 1, deactivate: 2 } as const;
 
 const isU32 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n < 2 ** 32;
-/** Two UTF-16 code units whose order is the order of u32s. */
-const u32Chars = (n: number): string => String.fromCharCode(Math.floor(n / 65536), n % 65536);
 
-/** PEERS.compare as a string: peer_id bytes (latin1), then tid, uid and kind at fixed widths. */
-function peerSortKey(r: PeerRow): string | undefined {
-  if (!Buffer.isBuffer(r.peerId) || r.peerId.length !== 20 || !isU32(r.tid) || !isU32(r.uid) || !(r.kind in PEER_KIND_ORDER)) return undefined;
-  return r.peerId.toString('latin1') + u32Chars(r.tid) + u32Chars(r.uid) + String(PEER_KIND_ORDER[r.kind]);
+/** PEERS.compare as words: the peer_id's 20 bytes as five big-endian u32s, then tid, uid and kind. */
+function peerSortWords(r: PeerRow, out: Uint32Array, at: number): boolean {
+  if (!Buffer.isBuffer(r.peerId) || r.peerId.length !== 20 || !isU32(r.tid) || !isU32(r.uid) || !(r.kind in PEER_KIND_ORDER)) return false;
+  for (let k = 0; k < 5; k++) out[at + k] = r.peerId.readUInt32BE(k * 4);
+  out[at + 5] = r.tid;
+  out[at + 6] = r.uid;
+  out[at + 7] = PEER_KIND_ORDER[r.kind];
+  return true;
 }
 
 function peerProblem(r: PeerRow): string | undefined {
@@ -150,7 +153,7 @@ export const PEERS: TableSpec<'xbt_files_users'> = {
   uid: (r) => r.uid,
   tid: (r) => r.tid,
   compare: (a, b) => cmp(a.peerId, b.peerId) || cmp(a.tid, b.tid) || cmp(a.uid, b.uid) || PEER_KIND_ORDER[a.kind] - PEER_KIND_ORDER[b.kind],
-  sortKey: peerSortKey,
+  sortWords: { width: 8, write: peerSortWords },
   invalid: peerProblem,
   async write(db, rows) {
     const heavy = rows.filter((r) => r.kind === 'heavy');
