@@ -16,7 +16,7 @@ import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, s
 import { PENDING_KINDS, keySchema } from '@oncilla/swarm-store';
 import { TrackerProcess } from '@oncilla/tracker/launcher';
 import type { GeneratorCommand, PhaseResult } from './load-generator.js';
-import { cpuSeconds, infoField, parseCommandStats, rssMiB } from './proc-stats.js';
+import { cpuSeconds, cpuSecondsWithChildren, infoField, parseCommandStats, rssMiB } from './proc-stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -142,7 +142,8 @@ async function main(): Promise<void> {
     if (args.pin) for (const pid of [pids.primary, ...workerPids]) pin(pid, 0);
     if (!readonly) await drainFlush(redis);
     await redis.config('RESETSTAT');
-    const cpuBefore = { workers: workerPids.map(cpuSeconds), redis: cpuSeconds(redisServer.pid), primary: cpuSeconds(pids.primary), mysql: cpuSeconds(db.pid), generator: cpuSeconds(gen.pid ?? 0) };
+    const aofBefore = await redis.info('persistence');
+    const cpuBefore = { workers: workerPids.map(cpuSeconds), redis: cpuSecondsWithChildren(redisServer.pid), primary: cpuSeconds(pids.primary), mysql: cpuSeconds(db.pid), generator: cpuSeconds(gen.pid ?? 0) };
     log(`${workers} worker(s)${readonly ? ', readonly (no accounting)' : ''}: ${duration} s of steady traffic over ${connections} keep-alive connections`);
     const flushedBefore = tracker.logs.filter((l) => l.msg === 'flushed').length;
     const lagSamples: number[] = [];
@@ -154,11 +155,13 @@ async function main(): Promise<void> {
     const flushes = tracker.logs.filter((l) => l.msg === 'flushed').slice(flushedBefore);
     const flushedRows = flushes.reduce((a, l) => a + Number(l.rows ?? 0), 0);
     const flushMs = flushes.reduce((a, l) => a + Number(l.ms ?? 0), 0);
+    const aofAfter = await redis.info('persistence');
+    const aofRewrites = infoField(aofAfter, 'aof_rewrites') - infoField(aofBefore, 'aof_rewrites');
     const commandInfo = await redis.info('commandstats');
     const stats = parseCommandStats(commandInfo);
     if (process.env.BENCH_DUMP_COMMANDSTATS) console.log(commandInfo);
     const cpuWorkers = workerPids.map(cpuSeconds).reduce((a, b, i) => a + b - cpuBefore.workers[i], 0);
-    const cpuRedis = cpuSeconds(redisServer.pid) - cpuBefore.redis;
+    const cpuRedis = cpuSecondsWithChildren(redisServer.pid) - cpuBefore.redis;
     const cpuPrimary = cpuSeconds(pids.primary) - cpuBefore.primary;
     const cpuMysql = cpuSeconds(db.pid) - cpuBefore.mysql;
     const cpuGenerator = cpuSeconds(gen.pid ?? 0) - cpuBefore.generator;
@@ -185,6 +188,11 @@ async function main(): Promise<void> {
         rowsPerSecondWritten: flushMs > 0 ? Math.round((flushedRows * 1000) / flushMs) : 0,
         rowsPerSecondOfTraffic: Math.round(flushedRows / r.seconds),
         maxLagSeconds: lagSamples.length ? Math.max(...lagSamples) : 0,
+      },
+      aof: aof === 'off' ? null : {
+        rewritesDuringRun: aofRewrites,
+        // a rewrite replaces the files, so the growth is only meaningful without one
+        bytesPerAnnounce: aofRewrites === 0 ? Math.round((infoField(aofAfter, 'aof_current_size') - infoField(aofBefore, 'aof_current_size')) / r.requests) : null,
       },
       redisScriptCallsPerAnnounce: Number((scriptCalls / r.requests).toFixed(3)),
       redisCommandsInsideScriptsPerAnnounce: Number((Object.entries(stats).filter(([c]) => !['evalsha', 'eval', 'info'].includes(c)).reduce((a, [, n]) => a + n, 0) / r.requests).toFixed(2)),

@@ -13,6 +13,13 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** The same, plus the waited-for children's (Redis' AOF rewrite and RDB children). */
+export function cpuSecondsWithChildren(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+}
+
 /** `INFO commandstats` as { command: calls }. */
 export function parseCommandStats(info: string): Record<string, number> {
   const out: Record<string, number> = {};
