@@ -221,15 +221,13 @@ if record then
   -- The torrent row: on any change, and at least hourly while the torrent is active (the
   -- site's crons read last_action and the counts).
   if updateTorrent or tonumber(state[3] or '0') + 3600 < now then
-    redis.call('HSET', KEYS[19], tidStr, seeders .. '|' .. leechers .. '|' .. balance)
+    redis.call('HSET', KEYS[19], tidStr, string.format('%d|%d|%d', seeders, leechers, balance))
     if snatch then redis.call('HINCRBY', KEYS[19], tidStr .. ':sn', 1) end
     stateWrites[#stateWrites + 1] = 'lastflush'
     stateWrites[#stateWrites + 1] = now
   end
-  local kind = (peerChanged or stopped) and 'h' or 'l'
-  putPeerRow(KEYS[20], struct.pack('>I4I4', uid, tid) .. peerIdHex,
-    peerRow(kind, stopped and 0 or 1, p, up, down, upspeed, downspeed, now, ip4, ip6, ARGV[20]),
-    acc, free, KEYS[22], uidStr .. ':' .. tidStr .. ':')
+  putPeerRow(KEYS[20], struct.pack('>I4I4', uid, tid) .. peerIdHex, peerChanged or stopped, stopped and 0 or 1,
+    p, up, down, upspeed, downspeed, now, ip4, ip6, ARGV[20], acc, free, KEYS[22], uidStr, tidStr)
 end
 
 if #stateWrites > 0 then redis.call('HSET', KEYS[8], unpack(stateWrites)) end
