@@ -5,6 +5,7 @@
   KEYS[1..7] batch keys, KEYS[8] current batch id. ARGV[1] batch id. Returns 1 if ended.
 ]]
 if redis.call('HGET', KEYS[8], 'id') ~= ARGV[1] then return 0 end
-for i = 1, 7 do redis.call('DEL', KEYS[i]) end
+-- UNLINK frees a big batch hash in the background instead of blocking Redis for it
+for i = 1, 7 do redis.call('UNLINK', KEYS[i]) end
 redis.call('DEL', KEYS[8])
 return 1
