@@ -16,7 +16,7 @@ import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, s
 import { PENDING_KINDS, keySchema } from '@oncilla/swarm-store';
 import { TrackerProcess } from '@oncilla/tracker/launcher';
 import type { GeneratorCommand, PhaseResult } from './load-generator.js';
-import { cpuSeconds, cpuSecondsWithChildren, infoField, parseCommandStats, rssMiB } from './proc-stats.js';
+import { cpuSeconds, cpuSecondsWithChildren, idleShare, infoField, parseCommandStats, rssMiB } from './proc-stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -80,6 +80,20 @@ async function drainFlush(redis: Redis): Promise<void> {
   throw new Error('the flush did not drain within 120 s');
 }
 
+/**
+ * An idle gate: waits (up to 30 s) until the machine is at least 85% idle, so a run does not
+ * start while something else (MariaDB's purge, a finished run's teardown) still works.
+ */
+async function waitForIdle(): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let idle = 0;
+  while (Date.now() < deadline) {
+    idle = await idleShare(1000);
+    if (idle >= 0.85) return;
+  }
+  log(`the machine did not get idle (last second ${Math.round(idle * 100)}% idle); measuring anyway`);
+}
+
 async function main(): Promise<void> {
   log(`starting throwaway Redis and MariaDB; seeding ${users} users and ${torrents} torrents`);
   const aof = args['redis-aof'];
@@ -141,6 +155,7 @@ async function main(): Promise<void> {
     const pids = { primary: tracker.child.pid ?? 0, workers: workerPids, redis: redisServer.pid };
     if (args.pin) for (const pid of [pids.primary, ...workerPids]) pin(pid, 0);
     if (!readonly) await drainFlush(redis);
+    await waitForIdle();
     await redis.config('RESETSTAT');
     const aofBefore = await redis.info('persistence');
     const cpuBefore = { workers: workerPids.map(cpuSeconds), redis: cpuSecondsWithChildren(redisServer.pid), primary: cpuSeconds(pids.primary), mysql: cpuSeconds(db.pid), generator: cpuSeconds(gen.pid ?? 0) };

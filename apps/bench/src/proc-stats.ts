@@ -34,3 +34,15 @@ export function infoField(info: string, field: string): number {
   const m = new RegExp(`^${field}:(\\d+)`, 'm').exec(info);
   return m ? Number(m[1]) : 0;
 }
+
+/** Idle share of all CPUs over `ms` (Linux /proc/stat: idle + iowait over the total). */
+export async function idleShare(ms: number): Promise<number> {
+  const read = (): { idle: number; total: number } => {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { idle: cpu[3] + (cpu[4] ?? 0), total: cpu.reduce((a, b) => a + b, 0) };
+  };
+  const a = read();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = read();
+  return b.total > a.total ? (b.idle - a.idle) / (b.total - a.total) : 1;
+}
