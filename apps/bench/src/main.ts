@@ -5,7 +5,7 @@
  *
  * Options: --duration S (15), --connections N (64), --torrents N (10000), --users N (10000),
  * --max-swarm N (50), --workers 1,2, --out FILE (bench-results.json), --auto-pipelining,
- * --redis-aof always|everysec|off (always).
+ * --redis-aof always|everysec|off (always), --repeat N (1), --pin (see docs/performance.md).
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

@@ -7,6 +7,7 @@
  */
 
 const NEEDS_ESCAPE = /[\0\b\t\n\r\x1a"'\\]/;
+const EVERY_ESCAPE = new RegExp(NEEDS_ESCAPE.source, 'g');
 const ESCAPES: Record<string, string> = {
   '\0': '\\0',
   '\b': '\\b',
@@ -22,7 +23,7 @@ const ESCAPES: Record<string, string> = {
 /** A quoted string literal. */
 export function str(s: string): string {
   if (!NEEDS_ESCAPE.test(s)) return `'${s}'`;
-  return `'${s.replace(/[\0\b\t\n\r\x1a"'\\]/g, (c) => ESCAPES[c])}'`;
+  return `'${s.replace(EVERY_ESCAPE, (c) => ESCAPES[c])}'`;
 }
 
 /**
