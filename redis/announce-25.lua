@@ -219,12 +219,18 @@ if record then
     end
   end
   -- The torrent row: on any change, and at least hourly while the torrent is active (the
-  -- site's crons read last_action and the counts).
-  if updateTorrent or tonumber(state[3] or '0') + 3600 < now then
+  -- site's crons read last_action and the counts). The time of the last row is refreshed at
+  -- most once a minute: a busy torrent writes a row on nearly every announce, and rewriting
+  -- the field each time costs AOF bytes for nothing. So the heartbeat may come up to 60 s
+  -- early, never late.
+  local lastRow = tonumber(state[3] or '0')
+  if updateTorrent or lastRow + 3600 < now then
     redis.call('HSET', KEYS[19], tidStr, string.format('%d|%d|%d', seeders, leechers, balance))
     if snatch then redis.call('HINCRBY', KEYS[19], tidStr .. ':sn', 1) end
-    stateWrites[#stateWrites + 1] = 'lastflush'
-    stateWrites[#stateWrites + 1] = now
+    if lastRow + 60 <= now then
+      stateWrites[#stateWrites + 1] = 'lastflush'
+      stateWrites[#stateWrites + 1] = now
+    end
   end
   putPeerRow(KEYS[20], struct.pack('>I4I4', uid, tid) .. peerIdHex, peerChanged or stopped, stopped and 0 or 1,
     p, up, down, upspeed, downspeed, now, ip4, ip6, ARGV[20], acc, free, KEYS[22], uidStr, tidStr)

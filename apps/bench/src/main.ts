@@ -5,7 +5,7 @@
  *
  * Options: --duration S (15), --connections N (64), --torrents N (10000), --users N (10000),
  * --max-swarm N (50), --workers 1,2, --out FILE (bench-results.json), --auto-pipelining,
- * --redis-aof always|everysec|off (always), --repeat N (1), --pin (see docs/performance.md).
+ * --redis-aof always|everysec|off (always), --aof-rewrite-percentage N (100), --repeat N (1), --pin (see docs/performance.md).
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -30,6 +30,8 @@ const { values: args } = parseArgs({
     'auto-pipelining': { type: 'boolean', default: false },
     /** Redis persistence: always (AOF, fsync per write: what exactly-once across a Redis crash needs), everysec, or off. */
     'redis-aof': { type: 'string', default: 'always' },
+    /** Redis' auto-aof-rewrite-percentage (Redis' default is 100; see docs/operations.md). */
+    'aof-rewrite-percentage': { type: 'string', default: '100' },
     /** Also run each worker count in readonly mode (announces alone, no accounting) for comparison. */
     'compare-readonly': { type: 'boolean', default: true },
     /** Runs of each plan entry (accounting and readonly alternate, so drift hits both alike). */
@@ -98,7 +100,9 @@ async function main(): Promise<void> {
   log(`starting throwaway Redis and MariaDB; seeding ${users} users and ${torrents} torrents`);
   const aof = args['redis-aof'];
   const [redisServer, db] = await Promise.all([
-    startRedis(aof === 'off' ? { appendonly: false } : aof === 'everysec' ? { appendonly: true, extraArgs: ['--appendfsync', 'everysec'] } : { appendonly: true }),
+    startRedis(aof === 'off'
+      ? { appendonly: false }
+      : { appendonly: true, extraArgs: [...(aof === 'everysec' ? ['--appendfsync', 'everysec'] : []), '--auto-aof-rewrite-percentage', args['aof-rewrite-percentage']] }),
     startMariaDb({ sqlMode: 'gazelle' }),
   ]);
   const redis = new Redis(redisServer.url);
@@ -244,7 +248,7 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    settings: { pinned: args.pin, repeat, duration, connections, torrents, users, maxSwarm, peers: peerCount, numwant: 50, autoPipelining: args['auto-pipelining'], redisAof: aof },
+    settings: { pinned: args.pin, repeat, duration, connections, torrents, users, maxSwarm, peers: peerCount, numwant: 50, autoPipelining: args['auto-pipelining'], redisAof: aof, aofRewritePercentage: Number(args['aof-rewrite-percentage']) },
     runs,
   };
   writeFileSync(args.out, JSON.stringify(report, null, 2) + '\n');
