@@ -5,7 +5,8 @@
  *
  * Options: --duration S (15), --connections N (64), --torrents N (10000), --users N (10000),
  * --max-swarm N (50), --workers 1,2, --out FILE (bench-results.json), --auto-pipelining,
- * --redis-aof always|everysec|off (always), --aof-rewrite-percentage N (100), --repeat N (1), --pin (see docs/performance.md).
+ * --redis-aof always|everysec|off (always), --aof-rewrite-percentage N (100), --flusher own|separate,
+ * --repeat N (1), --pin (see docs/performance.md).
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -42,6 +43,12 @@ const { values: args } = parseArgs({
      * site's database and the clients were other machines.
      */
     pin: { type: 'boolean', default: false },
+    /**
+     * own: the measured cluster flushes to MySQL itself. separate: it runs with flush = false and
+     * a second cluster (pinned with MariaDB when --pin) holds the flush lease, as when the flush
+     * runs on another host; that cluster's CPU is reported apart, not in `tracker`.
+     */
+    flusher: { type: 'string', default: 'own' },
   },
 });
 const duration = Number(args.duration);
@@ -51,6 +58,8 @@ const users = Number(args.users);
 const maxSwarm = Number(args['max-swarm']);
 const workerCounts = args.workers.split(',').map(Number);
 const repeat = Number(args.repeat);
+if (!['own', 'separate'].includes(args.flusher)) throw new Error(`--flusher must be own or separate, got ${args.flusher}`);
+const separateFlusher = args.flusher === 'separate';
 // the tracker's default redis_prefix
 const KEYS = keySchema('oncilla:');
 
@@ -130,6 +139,10 @@ async function main(): Promise<void> {
     }
   }
   for (const { workers, readonly } of plan) {
+    // --flusher separate: the cluster that holds the flush lease, started first so that it takes it
+    const flusher = separateFlusher && !readonly
+      ? await TrackerProcess.start({ redisUrl: redisServer.url, mysql: db, workers: 1, conf: { log_level: 'info', listen_host: '127.0.0.1' } })
+      : undefined;
     const tracker = await TrackerProcess.start({
       redisUrl: redisServer.url,
       mysql: db,
@@ -139,6 +152,7 @@ async function main(): Promise<void> {
         keepalive_timeout: 60, numwant_limit: 50, log_level: 'info', listen_host: '127.0.0.1',
         redis_auto_pipelining: args['auto-pipelining'] ? 1 : 0,
         readonly: readonly ? 1 : 0,
+        flush: flusher ? 0 : 1,
       },
       // BENCH_PROFILE=dir writes V8 CPU profiles of the primary and workers there
       nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
@@ -158,20 +172,23 @@ async function main(): Promise<void> {
     const workerPids = tracker.logs.filter((l) => l.msg === 'worker listening').map((l) => l.pid as number);
     const pids = { primary: tracker.child.pid ?? 0, workers: workerPids, redis: redisServer.pid };
     if (args.pin) for (const pid of [pids.primary, ...workerPids]) pin(pid, 0);
+    const flusherPids = flusher ? [flusher.child.pid ?? 0, ...flusher.logs.filter((l) => l.msg === 'worker listening').map((l) => l.pid as number)] : [];
+    if (args.pin) for (const pid of flusherPids) pin(pid, 1);
+    const flushLogs = (flusher ?? tracker).logs;
     if (!readonly) await drainFlush(redis);
     await waitForIdle();
     await redis.config('RESETSTAT');
     const aofBefore = await redis.info('persistence');
-    const cpuBefore = { workers: workerPids.map(cpuSeconds), redis: cpuSecondsWithChildren(redisServer.pid), primary: cpuSeconds(pids.primary), mysql: cpuSeconds(db.pid), generator: cpuSeconds(gen.pid ?? 0) };
+    const cpuBefore = { flusher: flusherPids.map(cpuSeconds), workers: workerPids.map(cpuSeconds), redis: cpuSecondsWithChildren(redisServer.pid), primary: cpuSeconds(pids.primary), mysql: cpuSeconds(db.pid), generator: cpuSeconds(gen.pid ?? 0) };
     log(`${workers} worker(s)${readonly ? ', readonly (no accounting)' : ''}: ${duration} s of steady traffic over ${connections} keep-alive connections`);
-    const flushedBefore = tracker.logs.filter((l) => l.msg === 'flushed').length;
+    const flushedBefore = flushLogs.filter((l) => l.msg === 'flushed').length;
     const lagSamples: number[] = [];
     const lagTimer = setInterval(() => {
       void redis.hget(KEYS.flushCurrent, 'at').then((at) => lagSamples.push(at ? Math.floor(Date.now() / 1000) - Number(at) : 0));
     }, 1000);
     const r = (await ask(gen, { type: 'run', durationMs: duration * 1000 })).result as PhaseResult;
     clearInterval(lagTimer);
-    const flushes = tracker.logs.filter((l) => l.msg === 'flushed').slice(flushedBefore);
+    const flushes = flushLogs.filter((l) => l.msg === 'flushed').slice(flushedBefore);
     const flushedRows = flushes.reduce((a, l) => a + Number(l.rows ?? 0), 0);
     const flushMs = flushes.reduce((a, l) => a + Number(l.ms ?? 0), 0);
     const aofAfter = await redis.info('persistence');
@@ -184,6 +201,7 @@ async function main(): Promise<void> {
     const cpuPrimary = cpuSeconds(pids.primary) - cpuBefore.primary;
     const cpuMysql = cpuSeconds(db.pid) - cpuBefore.mysql;
     const cpuGenerator = cpuSeconds(gen.pid ?? 0) - cpuBefore.generator;
+    const cpuFlusher = flusherPids.map(cpuSeconds).reduce((a, b, i) => a + b - cpuBefore.flusher[i], 0);
     const scriptCalls = (stats.evalsha ?? 0) + (stats.eval ?? 0);
     const clientCalls = scriptCalls + Object.entries(stats)
       .filter(([cmd]) => !['evalsha', 'eval', 'info', 'config|resetstat', 'config'].includes(cmd))
@@ -223,6 +241,8 @@ async function main(): Promise<void> {
         primary: Math.round((cpuPrimary * 1e6) / r.requests),
         mysql: Math.round((cpuMysql * 1e6) / r.requests),
         loadGenerator: Math.round((cpuGenerator * 1e6) / r.requests),
+        /** --flusher separate: the flushing cluster (primary and its idle worker), elsewhere */
+        ...(flusher ? { separateFlusher: Math.round((cpuFlusher * 1e6) / r.requests) } : {}),
         /** workers + primary + Redis: what the tracker's own host spends on one announce */
         tracker: Math.round(((cpuWorkers + cpuPrimary + cpuRedis) * 1e6) / r.requests),
       },
@@ -240,6 +260,7 @@ async function main(): Promise<void> {
     runs.push(run);
     console.log(JSON.stringify(run, null, 2));
     await tracker.stop();
+    await flusher?.stop();
   }
   gen.kill();
   redis.disconnect();
@@ -248,7 +269,7 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    settings: { pinned: args.pin, repeat, duration, connections, torrents, users, maxSwarm, peers: peerCount, numwant: 50, autoPipelining: args['auto-pipelining'], redisAof: aof, aofRewritePercentage: Number(args['aof-rewrite-percentage']) },
+    settings: { pinned: args.pin, repeat, duration, connections, torrents, users, maxSwarm, peers: peerCount, numwant: 50, autoPipelining: args['auto-pipelining'], redisAof: aof, flusher: args.flusher, aofRewritePercentage: Number(args['aof-rewrite-percentage']) },
     runs,
   };
   writeFileSync(args.out, JSON.stringify(report, null, 2) + '\n');

@@ -131,10 +131,13 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
   await allListening;
 
   let reaper = startReaper(store, config, log);
-  // readonly: the announce script records nothing, so there is nothing to flush
-  if (!config.readonly) flusher.start();
+  // readonly: the announce script records nothing, so there is nothing to flush. flush=false:
+  // another cluster on the same Redis holds the lease and writes what this one records.
+  const flushing = !config.readonly && config.flush;
+  if (flushing) flusher.start();
+  else if (!config.readonly) log.info('flush = false: this cluster records accounting in Redis and leaves the MySQL flush to another cluster');
   const callback = new TokenExpiryCallback(redis, store.keys, flusher, log, () => config);
-  if (!config.readonly) callback.start();
+  if (flushing) callback.start();
 
   // SIGUSR1 (and reload_interval): users, torrents, tokens and whitelist again from MySQL. Each
   // list is swapped in whole, so announces meanwhile see the old or the new list.
@@ -239,7 +242,7 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
     await exited;
     clearTimeout(timer);
     // No worker answers any more: write out everything pending, then hand the lease on.
-    if (!config.readonly) {
+    if (flushing) {
       flusher.stop();
       const drained = await flusher.drain(Date.now() + FINAL_FLUSH_MS);
       if (!drained) log.warn('not everything was flushed; the rest stays in Redis for the next start');

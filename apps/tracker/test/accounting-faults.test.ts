@@ -152,4 +152,23 @@ describe('accounting under faults', () => {
     await assertExact(baseline, traffic);
     await alive.stop();
   });
+
+  it('flush = false: a cluster records accounting but leaves the MySQL flush to another', async () => {
+    const baseline = await credited();
+    const recorder = await start({ flush: 0 });
+    const traffic = new Traffic(IH, USERS, ++tag);
+    for (let i = 0; i < 3; i++) await traffic.round([recorder.url('')]);
+    await traffic.stopAll([recorder.url('')]);
+    assert.ok(recorder.logs.some((l) => String(l.msg).includes('flush = false')), 'the primary says it leaves the flush to another cluster');
+    // A flushing primary drains everything on SIGTERM; this one leaves it all in Redis.
+    await recorder.stop();
+    assert.ok((await redis.hlen('oncilla:pend:peers')) > 0, 'the rows it recorded are still pending');
+    assert.equal(await redis.exists('oncilla:flush:lease', 'oncilla:flush:current'), 0, 'it never took the flush lease');
+    assert.ok(!recorder.logs.some((l) => l.msg === 'flushed'), 'it never flushed');
+    const flusher = await start();
+    await waitFlushed(redis, 60000);
+    assert.ok(flusher.logs.some((l) => l.msg === 'flushed'), 'the other cluster wrote the rows');
+    await assertExact(baseline, traffic);
+    await flusher.stop();
+  });
 });

@@ -61,6 +61,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Seconds; 0 = no periodic reload from MySQL. */
   readonly reloadInterval: number;
+  /** false: never take the flush lease (another cluster on the same Redis flushes). */
+  readonly flush: boolean;
   /** null: /metrics is served on the main port behind the report password. */
   readonly metricsListen: HostPort | null;
 }
@@ -110,6 +112,7 @@ export function buildConfig(v: ConfigValues): Config {
     announceJitter: v.announce_jitter,
     logLevel: v.log_level,
     reloadInterval: v.reload_interval,
+    flush: v.flush,
     metricsListen: metrics === null ? null : Object.freeze({ host: metrics.host, port: metrics.port }),
   });
 }

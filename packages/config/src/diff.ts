@@ -44,6 +44,7 @@ const CONFIG_FIELDS: { readonly [K in keyof ConfigValues]: (c: Config) => unknow
   log_level: (c) => c.logLevel,
   site_port: (c) => c.sitePort,
   reload_interval: (c) => c.reloadInterval,
+  flush: (c) => c.flush,
   metrics_listen: (c) => c.metricsListen,
 };
 

@@ -283,6 +283,11 @@ export const CONFIG_KEYS = [
     reloadable: true,
     description: 'Seconds between periodic reloads of users, torrents and whitelist from MySQL; 0 = off.',
   }),
+  oncilla('flush', bool(), {
+    default: 'true',
+    reloadable: false,
+    description: "Whether this cluster may take the flush lease and write accounting to MySQL; false: another cluster on the same Redis must.",
+  }),
   oncilla('metrics_listen', optionalHostPort(), {
     default: '',
     reloadable: false,
