@@ -1,0 +1,103 @@
+/**
+ * `npm run bench:redis`: what accounting costs Redis alone, without the HTTP side or the flush.
+ * Drives the real announce script straight from this process (64 in flight on one connection)
+ * with the benchmark's traffic model, on a throwaway Redis with AOF and `appendfsync always`
+ * (automatic rewrites off, so the file's growth is exactly what the announces wrote), once in
+ * readonly mode and once with accounting, and prints per announce: the AOF bytes written and
+ * Redis' CPU. AOF bytes are exact and repeatable; the CPU is a measurement.
+ *
+ * Options: --announces N (60000), --repeat N (2), --torrents N (2000), --users N (10000),
+ * --aof always|off (always), --out FILE (bench-redis-results.json).
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { RedisPeerStore, replaceTorrents, replaceUsers, type AnnounceInput } from '@oncilla/swarm-store';
+import { makeInfoHash, makePasskey, startRedis } from '@oncilla/testkit';
+import { cpuSeconds, infoField } from './proc-stats.js';
+import { TrafficModel, benchPeerId, type AnnounceSpec } from './traffic.js';
+
+const { values: args } = parseArgs({
+  options: {
+    announces: { type: 'string', default: '60000' },
+    repeat: { type: 'string', default: '2' },
+    torrents: { type: 'string', default: '2000' },
+    users: { type: 'string', default: '10000' },
+    aof: { type: 'string', default: 'always' },
+    out: { type: 'string', default: 'bench-redis-results.json' },
+  },
+});
+const announces = Number(args.announces);
+const users = Number(args.users);
+const torrents = Number(args.torrents);
+const IN_FLIGHT = 64;
+if (!['always', 'off'].includes(args.aof)) throw new Error(`--aof must be always or off, got ${args.aof}`);
+
+interface Cost {
+  mode: 'readonly' | 'accounting';
+  aofBytesPerAnnounce: number | null;
+  redisCpuMicrosecondsPerAnnounce: number;
+}
+
+function input(s: AnnounceSpec): AnnounceInput {
+  const ip = [10, (s.peer >> 16) & 255, (s.peer >> 8) & 255, s.peer & 255];
+  return {
+    passkey: makePasskey(s.user + 1), infoHash: makeInfoHash(s.torrent + 1), preError: '', postError: '',
+    peerId: Buffer.from(benchPeerId(s.peer), 'latin1'), event: s.event, left: s.left, uploaded: s.uploaded,
+    downloaded: s.downloaded, corrupt: 0, port: s.port, ipv4: Buffer.from(ip), numwant: 50, plan: 's4l4',
+    withPeerIds: false, ipText4: ip.join('.'), ipText6: '', userAgent: 'qBittorrent/4.6.5',
+  };
+}
+
+async function measure(readonly: boolean): Promise<Cost> {
+  const server = await startRedis(args.aof === 'off' ? { appendonly: false } : { appendonly: true, extraArgs: ['--auto-aof-rewrite-percentage', '0'] });
+  const redis = new Redis(server.url);
+  try {
+    const store = new RedisPeerStore(redis, 'oncilla:', { readonly });
+    await replaceUsers(redis, store.keys, Array.from({ length: users }, (_, i) => ({ id: i + 1, passkey: makePasskey(i + 1), canLeech: true, isProtected: false })), 0);
+    await replaceTorrents(redis, store.keys, Array.from({ length: torrents }, (_, i) => ({ id: i + 1, infoHash: makeInfoHash(i + 1), freeTorrent: 0, snatched: 0 })));
+    const model = new TrafficModel({ torrents, users, maxSwarm: 50, seed: 42 });
+    const drive = async (n: number, next: (i: number) => AnnounceSpec): Promise<void> => {
+      for (let i = 0; i < n; i += IN_FLIGHT) {
+        const calls: Promise<unknown>[] = [];
+        for (let j = i; j < Math.min(n, i + IN_FLIGHT); j++) calls.push(store.announce(input(next(j))));
+        await Promise.all(calls);
+      }
+    };
+    // every peer starts, then some steady traffic so the pending rows exist, then the measured part
+    await drive(model.peerCount, (i) => model.start(i));
+    await drive(20_000, () => model.next());
+    const aof0 = infoField(await redis.info('persistence'), 'aof_current_size');
+    const cpu0 = cpuSeconds(server.pid);
+    await drive(announces, () => model.next());
+    const aof1 = infoField(await redis.info('persistence'), 'aof_current_size');
+    const cpu1 = cpuSeconds(server.pid);
+    return {
+      mode: readonly ? 'readonly' : 'accounting',
+      aofBytesPerAnnounce: args.aof === 'off' ? null : Math.round((aof1 - aof0) / announces),
+      redisCpuMicrosecondsPerAnnounce: Number((((cpu1 - cpu0) * 1e6) / announces).toFixed(1)),
+    };
+  } finally {
+    redis.disconnect();
+    await server.cleanup();
+  }
+}
+
+async function main(): Promise<void> {
+  const runs: Cost[] = [];
+  for (let r = 0; r < Number(args.repeat); r++) {
+    for (const readonly of [true, false]) {
+      const c = await measure(readonly);
+      console.log(`[bench:redis] ${c.mode}: ${c.aofBytesPerAnnounce ?? '-'} AOF bytes, ${c.redisCpuMicrosecondsPerAnnounce} µs of Redis CPU per announce`);
+      runs.push(c);
+    }
+  }
+  const report = { date: new Date().toISOString(), settings: { announces, torrents, users, aof: args.aof, inFlight: IN_FLIGHT }, runs };
+  writeFileSync(args.out, JSON.stringify(report, null, 2) + '\n');
+  console.log(`[bench:redis] wrote ${args.out}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
