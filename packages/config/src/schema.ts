@@ -218,8 +218,9 @@ export const CONFIG_KEYS = [
   }),
   ocelot('readonly', bool(), {
     default: 'false',
-    reloadable: true,
-    description: 'Discard all database writes and token callbacks.',
+    // Ocelot reloads it; here the announce script's mode and the flush are set at start.
+    reloadable: false,
+    description: 'Discard all database writes and token callbacks (a restart applies a change, unlike Ocelot).',
   }),
   ocelot('log_dir', anyText(), {
     default: '/tmp/',

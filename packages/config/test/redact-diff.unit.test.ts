@@ -69,8 +69,8 @@ test('reloadableChanges splits what SIGHUP applies from what needs a restart', (
     TRACKER_LOG_LEVEL: 'debug',
   }).config;
   assert.deepEqual(reloadableChanges(old, next), {
-    applied: ['numwant_limit', 'readonly', 'log_level'],
-    restartRequired: ['listen_host', 'mysql_host', 'redis_url', 'workers'],
+    applied: ['numwant_limit', 'log_level'],
+    restartRequired: ['listen_host', 'mysql_host', 'readonly', 'redis_url', 'workers'],
   });
   assert.deepEqual(reloadableChanges(old, old), { applied: [], restartRequired: [] });
 });

@@ -49,7 +49,7 @@ test('keys that need a restart', () => {
     CONFIG_KEYS.filter((s) => !s.reloadable).map((s) => s.name),
     [
       'listen_host', 'listen_port', 'max_connections', 'mysql_db', 'mysql_host', 'mysql_port', 'mysql_username',
-      'mysql_password', 'redis_url', 'redis_key_prefix', 'workers', 'redis_auto_pipelining', 'flush', 'metrics_listen',
+      'mysql_password', 'readonly', 'redis_url', 'redis_key_prefix', 'workers', 'redis_auto_pipelining', 'flush', 'metrics_listen',
     ],
   );
 });
