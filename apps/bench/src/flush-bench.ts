@@ -6,7 +6,8 @@
  * CPU each stage costs per peer row: the primary's (read and parse, then the MySQL writer) and
  * MariaDB's.
  *
- * Options: --peers N per batch (15000), --batches K (4), --users N (10000), --torrents N (10000).
+ * Options: --peers N per batch (15000), --batches K (4), --users N (10000), --torrents N (10000),
+ * --mysql-via socket|tcp (socket).
  * BENCH_PROFILE=dir writes a V8 CPU profile of this process there.
  */
 import { randomBytes } from 'node:crypto';
@@ -28,6 +29,8 @@ const { values: args } = parseArgs({
     users: { type: 'string', default: '10000' },
     torrents: { type: 'string', default: '10000' },
     out: { type: 'string', default: 'bench-flush-results.json' },
+    /** socket: the Unix socket (what mysql_host = localhost uses), or tcp (127.0.0.1). */
+    'mysql-via': { type: 'string', default: 'socket' },
   },
 });
 const peersPerBatch = Number(args.peers);
@@ -80,7 +83,7 @@ async function main(): Promise<void> {
   await replaceUsers(redis, store.keys, Array.from({ length: users }, (_, i) => ({ id: i + 1, passkey: makePasskey(i + 1), canLeech: true, isProtected: false })), now);
   await replaceTorrents(redis, store.keys, Array.from({ length: torrents }, (_, i) => ({ id: i + 1, infoHash: makeInfoHash(i + 1), freeTorrent: 0, snatched: 0 })));
   const batches = new FlushBatches(redis, store.keys);
-  const pool = createPool({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database });
+  const pool = createPool({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database, ...(args['mysql-via'] === 'tcp' ? {} : { socketPath: db.socketPath }) });
   await ensureFlushLog(pool);
   const quiet = { info: () => undefined, warn: (m: string) => log(m), error: (m: string) => log(m) };
 
@@ -146,7 +149,7 @@ async function main(): Promise<void> {
   const per = (s: number): number => Number(((s * 1e6) / totals.peerRows).toFixed(1));
   const report = {
     date: new Date().toISOString(),
-    settings: { peersPerBatch, batches: batchCount, users, torrents },
+    settings: { peersPerBatch, batches: batchCount, users, torrents, mysqlVia: args['mysql-via'] },
     rowsPerPeerRow: Number((totals.rows / totals.peerRows).toFixed(2)),
     microsecondsPerPeerRow: { primaryReadParse: per(totals.readParse), primaryWrite: per(totals.write), mysql: per(totals.mysql) },
     microsecondsPerTablePart: Object.fromEntries(Object.entries(perTable).map(([t, v]) => [t, { mysql: per(v.mysql), primary: per(v.self) }])),

@@ -6,7 +6,7 @@
  * Options: --duration S (15), --connections N (64), --torrents N (10000), --users N (10000),
  * --max-swarm N (50), --workers 1,2, --out FILE (bench-results.json), --auto-pipelining,
  * --redis-aof always|everysec|off (always), --aof-rewrite-percentage N (100), --flusher own|separate,
- * --repeat N (1), --pin (see docs/performance.md).
+ * --repeat N (1), --pin, --mysql-via socket|tcp (socket) (see docs/performance.md).
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -49,6 +49,11 @@ const { values: args } = parseArgs({
      * runs on another host; that cluster's CPU is reported apart, not in `tracker`.
      */
     flusher: { type: 'string', default: 'own' },
+    /**
+     * How the tracker reaches MariaDB: socket (mysql_host = localhost, the Unix socket, as a
+     * site with MySQL on the same host and Ocelot's default has it) or tcp (127.0.0.1).
+     */
+    'mysql-via': { type: 'string', default: 'socket' },
   },
 });
 const duration = Number(args.duration);
@@ -60,6 +65,7 @@ const workerCounts = args.workers.split(',').map(Number);
 const repeat = Number(args.repeat);
 if (!['own', 'separate'].includes(args.flusher)) throw new Error(`--flusher must be own or separate, got ${args.flusher}`);
 const separateFlusher = args.flusher === 'separate';
+if (args['mysql-via'] !== 'socket' && args['mysql-via'] !== 'tcp') throw new Error('--mysql-via must be socket or tcp');
 // the tracker's default redis_prefix
 const KEYS = keySchema('oncilla:');
 
@@ -131,6 +137,8 @@ async function main(): Promise<void> {
     pin(db.pid, 1);
     pin(gen.pid ?? 0, 1);
   }
+  // mysql_host = localhost means the Unix socket (mysql_socket), as in Ocelot
+  const mysqlVia: Record<string, string> = args['mysql-via'] === 'socket' ? { mysql_host: 'localhost', mysql_socket: db.socketPath } : {};
   const plan: Array<{ workers: number; readonly: boolean }> = [];
   for (const w of workerCounts) {
     for (let i = 0; i < repeat; i++) {
@@ -141,7 +149,7 @@ async function main(): Promise<void> {
   for (const { workers, readonly } of plan) {
     // --flusher separate: the cluster that holds the flush lease, started first so that it takes it
     const flusher = separateFlusher && !readonly
-      ? await TrackerProcess.start({ redisUrl: redisServer.url, mysql: db, workers: 1, conf: { log_level: 'info', listen_host: '127.0.0.1' } })
+      ? await TrackerProcess.start({ redisUrl: redisServer.url, mysql: db, workers: 1, conf: { log_level: 'info', listen_host: '127.0.0.1', ...mysqlVia } })
       : undefined;
     const tracker = await TrackerProcess.start({
       redisUrl: redisServer.url,
@@ -153,6 +161,7 @@ async function main(): Promise<void> {
         redis_auto_pipelining: args['auto-pipelining'] ? 1 : 0,
         readonly: readonly ? 1 : 0,
         flush: flusher ? 0 : 1,
+        ...mysqlVia,
       },
       // BENCH_PROFILE=dir writes V8 CPU profiles of the primary and workers there
       nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
@@ -269,7 +278,7 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    settings: { pinned: args.pin, repeat, duration, connections, torrents, users, maxSwarm, peers: peerCount, numwant: 50, autoPipelining: args['auto-pipelining'], redisAof: aof, flusher: args.flusher, aofRewritePercentage: Number(args['aof-rewrite-percentage']) },
+    settings: { pinned: args.pin, repeat, duration, connections, torrents, users, maxSwarm, peers: peerCount, numwant: 50, autoPipelining: args['auto-pipelining'], redisAof: aof, flusher: args.flusher, mysqlVia: args['mysql-via'], aofRewritePercentage: Number(args['aof-rewrite-percentage']) },
     runs,
   };
   writeFileSync(args.out, JSON.stringify(report, null, 2) + '\n');

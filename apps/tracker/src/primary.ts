@@ -37,6 +37,9 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
   await connectRedis(redis, log);
   const store = new RedisPeerStore(redis, config.redisKeyPrefix, { candidateCount: 2 * config.numwantLimit, readonly: config.readonly });
   const pool = createPool(config.mysql);
+  if (config.mysql.socketPath) {
+    log.info(`mysql_host = localhost: connecting through the Unix socket ${config.mysql.socketPath} (mysql_socket), as Ocelot does; set mysql_host = 127.0.0.1 for TCP`);
+  }
   await waitForMysql(pool, log);
   const counts = await loadLists(pool, redis, store.keys, log);
   if (!config.readonly) await ensureFlushLog(pool);
@@ -208,7 +211,7 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
     tokens: counts.tokens,
     whitelist: counts.whitelist,
     redis: redisTarget(config.redisUrl),
-    mysql: `${config.mysql.host}:${config.mysql.port}/${config.mysql.database}`,
+    mysql: `${config.mysql.socketPath ? `unix:${config.mysql.socketPath}` : `${config.mysql.host}:${config.mysql.port}`}/${config.mysql.database}`,
   }, 'tracker ready');
 
   let firstSignal = '';

@@ -39,7 +39,10 @@ before(async () => {
   ]);
   await insertTokens(conn, [{ userId: 2, torrentId: 4 }]);
   await conn.end();
-  tracker = await TrackerProcess.start({ redisUrl: redisServer.url, mysql: db, conf: { schedule_interval: 1 } });
+  // mysql_host = localhost goes through the Unix socket as in Ocelot: port 1 would refuse TCP
+  tracker = await TrackerProcess.start({
+    redisUrl: redisServer.url, mysql: db, conf: { schedule_interval: 1, mysql_host: 'localhost', mysql_port: 1, mysql_socket: db.socketPath },
+  });
   redis = new Redis(redisServer.url);
 });
 
@@ -65,6 +68,11 @@ async function rows(sql: string): Promise<RowDataPacket[]> {
     await conn.end();
   }
 }
+
+it('reaches MySQL through the Unix socket when mysql_host is localhost', () => {
+  const ready = tracker.logs.find((l) => l.msg === 'tracker ready');
+  assert.equal(ready?.mysql, `unix:${db.socketPath}/${db.database}`);
+});
 
 it('writes exactly the expected rows to every table', async () => {
   // alice seeds the normal torrent; bob leeches it and completes

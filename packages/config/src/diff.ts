@@ -27,6 +27,7 @@ const CONFIG_FIELDS: { readonly [K in keyof ConfigValues]: (c: Config) => unknow
   mysql_port: (c) => c.mysql.port,
   mysql_username: (c) => c.mysql.user,
   mysql_password: (c) => c.mysql.password,
+  mysql_socket: (c) => c.mysql.socket,
   site_host: (c) => c.siteHost,
   site_path: (c) => c.sitePath,
   site_password: (c) => c.sitePassword,

@@ -94,6 +94,13 @@ const keyPrefix = checkedText('up to 64 printable ASCII characters without space
   /^[\x21-\x7e]{0,64}$/.test(raw) ? undefined : 'not printable ASCII or too long',
 );
 
+// sun_path holds 108 bytes with the terminating NUL.
+const socketPath = checkedText("an absolute path to a Unix socket (at most 107 bytes)", (raw) => {
+  if (!raw.startsWith('/')) return "must start with '/'";
+  if (Buffer.byteLength(raw) > 107 || CONTROL_CHARS.test(raw)) return 'too long for a Unix socket path, or contains control characters';
+  return undefined;
+});
+
 export const CONFIG_KEYS = [
   // ---- Ocelot's keys (§3.2), GazellePW defaults ----
   ocelot('listen_host', listenHosts(), {
@@ -288,6 +295,11 @@ export const CONFIG_KEYS = [
     default: 'true',
     reloadable: false,
     description: "Whether this cluster may take the flush lease and write accounting to MySQL; false: another cluster on the same Redis must.",
+  }),
+  oncilla('mysql_socket', socketPath, {
+    default: '/run/mysqld/mysqld.sock',
+    reloadable: false,
+    description: "The Unix socket used when mysql_host is 'localhost', as Ocelot's MySQL library does; set mysql_host to 127.0.0.1 for TCP.",
   }),
   oncilla('metrics_listen', optionalHostPort(), {
     default: '',

@@ -7,14 +7,15 @@ export interface MysqlSettings {
   user: string;
   password: string;
   database: string;
+  /** A Unix socket to connect through instead of TCP (host and port are then unused). */
+  socketPath?: string;
 }
 
 export type Pool = mysql.Pool;
 
 export function createPool(s: MysqlSettings, connectionLimit = 4): Pool {
   return mysql.createPool({
-    host: s.host,
-    port: s.port || 3306,
+    ...(s.socketPath ? { socketPath: s.socketPath } : { host: s.host, port: s.port || 3306 }),
     user: s.user,
     password: s.password,
     database: s.database,
