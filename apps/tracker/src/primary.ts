@@ -87,7 +87,7 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
         requestRate: Math.floor(Math.max(0, totals.requests - previous.requests) / secs),
         connectionRate: Math.floor(Math.max(0, totals.openedConnections - previous.connections) / secs),
         perWorker,
-        flush: { ...flusher.stats, pending },
+        flush: { ...flusher.stats, leader: flusher.leader ? 1 : 0, pending },
       };
       previous = { requests: totals.requests, connections: totals.openedConnections, at: now };
       lastStats = stats;

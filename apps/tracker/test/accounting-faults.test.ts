@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
 import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
-import { TrackerProcess } from '@oncilla/tracker/launcher';
+import { REPORT_PASSWORD, TrackerProcess } from '@oncilla/tracker/launcher';
+import { get } from './support/client.js';
 import { waitFlushed } from './support/flushed.js';
 import { Traffic } from './support/traffic.js';
 import { waitUntil } from './support/wait.js';
@@ -160,6 +161,13 @@ describe('accounting under faults', () => {
     for (let i = 0; i < 3; i++) await traffic.round([recorder.url('')]);
     await traffic.stopAll([recorder.url('')]);
     assert.ok(recorder.logs.some((l) => String(l.msg).includes('flush = false')), 'the primary says it leaves the flush to another cluster');
+    const metrics = async (t: TrackerProcess): Promise<string> =>
+      (await get(t.url('/metrics'), { headers: { authorization: `Bearer ${REPORT_PASSWORD}` } })).body.toString();
+    const leaderGauge = async (t: TrackerProcess): Promise<string | undefined> => /^oncilla_flush_leader (\d)$/m.exec(await metrics(t))?.[1];
+    assert.equal((await get(recorder.url('/metrics'))).status, 401, '/metrics wants the report password');
+    // the primary's cluster-wide stats (sent every second) have counted this traffic
+    await waitUntil('the recorder\'s cluster stats', async () => /^oncilla_announces_total\{result="ok"\} [1-9]/m.test(await metrics(recorder)));
+    assert.equal(await leaderGauge(recorder), '0', 'a flush = false cluster says it is not the flusher');
     // A flushing primary drains everything on SIGTERM; this one leaves it all in Redis.
     await recorder.stop();
     assert.ok((await redis.hlen('oncilla:pend:peers')) > 0, 'the rows it recorded are still pending');
@@ -168,6 +176,7 @@ describe('accounting under faults', () => {
     const flusher = await start();
     await waitFlushed(redis, 60000);
     assert.ok(flusher.logs.some((l) => l.msg === 'flushed'), 'the other cluster wrote the rows');
+    await waitUntil('the flusher to report the lease', async () => (await leaderGauge(flusher)) === '1');
     await assertExact(baseline, traffic);
     await flusher.stop();
   });

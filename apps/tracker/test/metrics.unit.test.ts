@@ -12,7 +12,7 @@ const stats: ClusterStats = {
   requestRate: 4,
   connectionRate: 1,
   perWorker: { '1': 6, '2': 4 },
-  flush: { lagSeconds: 2, rows: 99, batches: 3, failures: 1, rejected: 0, pending: { users: 5 } },
+  flush: { leader: 1, lagSeconds: 2, rows: 99, batches: 3, failures: 1, rejected: 0, pending: { users: 5 } },
 };
 
 it('renders Prometheus text with labels', () => {
@@ -23,6 +23,7 @@ it('renders Prometheus text with labels', () => {
   assert.match(text, /^oncilla_announce_failures_total\{reason="Passkey not found"\} 2$/m);
   assert.match(text, /^oncilla_requests_total\{worker="2"\} 4$/m);
   assert.match(text, /^oncilla_peers\{role="leecher"\} 9$/m);
+  assert.match(text, /^oncilla_flush_leader 1$/m);
   assert.match(text, /^oncilla_flush_lag_seconds 2$/m);
   assert.match(text, /^oncilla_flush_pending_rows\{kind="users"\} 5$/m);
   assert.match(text, /^oncilla_uptime_seconds 100$/m);

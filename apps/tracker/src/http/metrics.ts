@@ -34,6 +34,7 @@ export function renderMetrics(c: ClusterStats, peers: PeerGauges, now: number): 
   metric('oncilla_bytes_total', 'counter', 'Bytes read from and written to clients.', [[{ direction: 'read' }, t.bytesRead], [{ direction: 'written' }, t.bytesWritten]]);
   metric('oncilla_peers', 'gauge', 'Peers in every swarm.', [[{ role: 'seeder' }, peers.seeders], [{ role: 'leecher' }, peers.leechers]]);
   metric('oncilla_peers_by_family', 'gauge', 'Peers with an endpoint in each address family (dual-stack peers count in both).', [[{ family: 'ipv4' }, peers.ipv4 ?? 0], [{ family: 'ipv6' }, peers.ipv6 ?? 0]]);
+  metric('oncilla_flush_leader', 'gauge', 'Whether this cluster holds the flush lease (1) or leaves the MySQL flush to another (0).', [[{}, c.flush.leader]]);
   metric('oncilla_flush_lag_seconds', 'gauge', 'How long the oldest unflushed batch has waited.', [[{}, c.flush.lagSeconds]]);
   metric('oncilla_flush_pending_rows', 'gauge', 'Rows waiting in Redis for the next flush, by kind.', Object.entries(c.flush.pending).map(([k, n]) => [{ kind: k }, n]));
   metric('oncilla_flush_rows_total', 'counter', 'Rows written to MySQL.', [[{}, c.flush.rows]]);

@@ -74,7 +74,16 @@ export interface ClusterStats {
   connectionRate: number;
   /** Requests answered by each worker (by worker id). */
   perWorker: Record<string, number>;
-  flush: { lagSeconds: number; rows: number; batches: number; failures: number; rejected: number; pending: Record<string, number> };
+  flush: {
+    /** 1 when this cluster's primary held the flush lease at its last attempt. */
+    leader: number;
+    lagSeconds: number;
+    rows: number;
+    batches: number;
+    failures: number;
+    rejected: number;
+    pending: Record<string, number>;
+  };
 }
 
 export function emptySnapshot(): StatsSnapshot {
