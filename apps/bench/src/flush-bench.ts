@@ -83,7 +83,9 @@ async function main(): Promise<void> {
   await replaceUsers(redis, store.keys, Array.from({ length: users }, (_, i) => ({ id: i + 1, passkey: makePasskey(i + 1), canLeech: true, isProtected: false })), now);
   await replaceTorrents(redis, store.keys, Array.from({ length: torrents }, (_, i) => ({ id: i + 1, infoHash: makeInfoHash(i + 1), freeTorrent: 0, snatched: 0 })));
   const batches = new FlushBatches(redis, store.keys);
-  const pool = createPool({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database, ...(args['mysql-via'] === 'tcp' ? {} : { socketPath: db.socketPath }) });
+  // 'localhost' means the socket, as with mysql_host
+  const host = args['mysql-via'] === 'tcp' ? db.host : 'localhost';
+  const pool = createPool({ host, port: db.port, socket: db.socketPath, user: db.user, password: db.password, database: db.database });
   await ensureFlushLog(pool);
   const quiet = { info: () => undefined, warn: (m: string) => log(m), error: (m: string) => log(m) };
 

@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import { renderMetrics } from './http/metrics.js';
 import { redactedConfig, type Config, type LoadedConfig } from '@oncilla/config';
-import { createPool, ensureFlushLog, waitForMysql } from '@oncilla/database';
+import { createPool, describeEndpoint, ensureFlushLog, mysqlEndpoint, waitForMysql } from '@oncilla/database';
 import { FlushBatches, RedisPeerStore, SiteControl } from '@oncilla/swarm-store';
 import { Flusher } from './flush/flusher.js';
 import { loadLists } from './load-lists.js';
@@ -37,8 +37,9 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
   await connectRedis(redis, log);
   const store = new RedisPeerStore(redis, config.redisKeyPrefix, { candidateCount: 2 * config.numwantLimit, readonly: config.readonly });
   const pool = createPool(config.mysql);
-  if (config.mysql.socketPath) {
-    log.info(`mysql_host = localhost: connecting through the Unix socket ${config.mysql.socketPath} (mysql_socket), as Ocelot does; set mysql_host = 127.0.0.1 for TCP`);
+  const mysqlAt = mysqlEndpoint(config.mysql);
+  if ('socketPath' in mysqlAt) {
+    log.info(`mysql_host = localhost: connecting through the Unix socket ${mysqlAt.socketPath} (mysql_socket), as Ocelot does; set mysql_host = 127.0.0.1 for TCP`);
   }
   await waitForMysql(pool, log);
   const counts = await loadLists(pool, redis, store.keys, log);
@@ -211,7 +212,7 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
     tokens: counts.tokens,
     whitelist: counts.whitelist,
     redis: redisTarget(config.redisUrl),
-    mysql: `${config.mysql.socketPath ? `unix:${config.mysql.socketPath}` : `${config.mysql.host}:${config.mysql.port}`}/${config.mysql.database}`,
+    mysql: `${describeEndpoint(mysqlAt)}/${config.mysql.database}`,
   }, 'tracker ready');
 
   let firstSignal = '';

@@ -149,7 +149,6 @@ describe('compose.yaml (docker-compose config, no engine needed)', () => {
   it('the tracker environment is a valid Oncilla config', () => {
     const env = config.services.tracker.environment as Record<string, string>;
     const loaded = loadTrackerConfig({ configPath: join(ROOT, 'no-such-ocelot.conf'), env, readFile: () => '' });
-    // TCP to the mysql service: no socketPath (only 'localhost' means the Unix socket)
     assert.deepEqual(loaded.config.mysql, { host: 'mysql', port: 3306, socket: '/run/mysqld/mysqld.sock', user: 'gazelle', password: 'password', database: 'gazelle' });
     assert.equal(loaded.config.redisUrl, 'redis://redis:6379');
     assert.equal(loaded.config.workers, 2);

@@ -6,15 +6,9 @@ import type { ConfigValues, LogLevel } from './schema.js';
 
 export interface MysqlConfig {
   readonly host: string;
-  /** The configured port, with Ocelot's 0 already turned into 3306 (unused with socketPath). */
+  /** The configured port, with Ocelot's 0 already turned into 3306 (unused with the socket). */
   readonly port: number;
-  /**
-   * Set when host is 'localhost': libmysqlclient, and so Ocelot, connects to 'localhost' through
-   * the Unix socket, whatever the port; a site that grants the tracker 'user'@'localhost' with
-   * skip-name-resolve, or runs MariaDB with skip-networking, depends on it.
-   */
-  readonly socketPath?: string;
-  /** mysql_socket as configured (in effect only with host 'localhost'). */
+  /** mysql_socket: used instead of TCP when host is 'localhost' (@oncilla/database mysqlEndpoint). */
   readonly socket: string;
   readonly user: string;
   readonly password: string;
@@ -99,7 +93,6 @@ export function buildConfig(v: ConfigValues): Config {
     mysql: Object.freeze({
       host: v.mysql_host,
       port: v.mysql_port === 0 ? MYSQL_DEFAULT_PORT : v.mysql_port,
-      ...(v.mysql_host === 'localhost' ? { socketPath: v.mysql_socket } : {}),
       socket: v.mysql_socket,
       user: v.mysql_username,
       password: v.mysql_password,

@@ -23,7 +23,7 @@ test('defaults: GazellePW values when no file exists', () => {
   assert.equal(config.peersTimeout, 7200);
   assert.equal(config.reapPeersInterval, 1800);
   assert.equal(config.scheduleInterval, 3);
-  assert.deepEqual(config.mysql, { host: 'localhost', port: 3306, socketPath: '/run/mysqld/mysqld.sock', socket: '/run/mysqld/mysqld.sock', user: '', password: '', database: 'gazelle' });
+  assert.deepEqual(config.mysql, { host: 'localhost', port: 3306, socket: '/run/mysqld/mysqld.sock', user: '', password: '', database: 'gazelle' });
   assert.equal(config.siteHost, '127.0.0.1');
   assert.equal(config.sitePath, '');
   assert.equal(config.sitePort, 80);

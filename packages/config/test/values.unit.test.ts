@@ -138,19 +138,13 @@ test('site_host and mysql_host: an IP or host name', () => {
   assertRejected('mysql_host', '', /an IP address or host name/);
 });
 
-test('mysql_host = localhost means the Unix socket mysql_socket, as libmysqlclient (Ocelot) does', () => {
-  const byDefault = cfg({});
-  assert.equal(byDefault.mysql.host, 'localhost');
-  assert.equal(byDefault.mysql.socketPath, '/run/mysqld/mysqld.sock');
-  assert.equal(cfg({ TRACKER_MYSQL_SOCKET: '/var/lib/mysql/mysql.sock', TRACKER_MYSQL_PORT: '3307' }).mysql.socketPath, '/var/lib/mysql/mysql.sock');
-  // any other host is TCP, and the socket setting is not in effect
-  for (const host of ['127.0.0.1', '::1', 'mysql', 'LOCALHOST', 'localhost.']) {
-    assert.equal(cfg({ TRACKER_MYSQL_HOST: host, TRACKER_MYSQL_SOCKET: '/tmp/my.sock' }).mysql.socketPath, undefined, host);
-  }
+test('mysql_socket: an absolute path that fits a Unix socket address', () => {
+  assert.equal(cfg({}).mysql.socket, '/run/mysqld/mysqld.sock');
+  assert.equal(cfg({ TRACKER_MYSQL_SOCKET: '/var/lib/mysql/mysql.sock' }).mysql.socket, '/var/lib/mysql/mysql.sock');
   assertRejected('mysql_socket', 'mysqld.sock', /must start with '\/'/);
   assertRejected('mysql_socket', '', /must start with '\/'/);
   assertRejected('mysql_socket', '/' + 'a'.repeat(107), /too long/);
-  assert.equal(cfg({ TRACKER_MYSQL_SOCKET: '/' + 'a'.repeat(106) }).mysql.socketPath?.length, 107);
+  assert.equal(cfg({ TRACKER_MYSQL_SOCKET: '/' + 'a'.repeat(106) }).mysql.socket.length, 107);
 });
 
 test('site_path: blank or an absolute path usable in a request line', () => {

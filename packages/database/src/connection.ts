@@ -7,15 +7,31 @@ export interface MysqlSettings {
   user: string;
   password: string;
   database: string;
-  /** A Unix socket to connect through instead of TCP (host and port are then unused). */
-  socketPath?: string;
+  /**
+   * The Unix socket used when host is 'localhost': libmysqlclient's rule, which Ocelot follows
+   * (port unused then). A site that grants the tracker 'user'@'localhost' under
+   * skip-name-resolve, or runs MariaDB with skip-networking, depends on it.
+   */
+  socket?: string;
+}
+
+export type MysqlEndpoint = { socketPath: string } | { host: string; port: number };
+
+/** Where a connection goes: the Unix socket for 'localhost' when one is set, else TCP (0 = 3306). */
+export function mysqlEndpoint(s: Pick<MysqlSettings, 'host' | 'port' | 'socket'>): MysqlEndpoint {
+  return s.host === 'localhost' && s.socket ? { socketPath: s.socket } : { host: s.host, port: s.port || 3306 };
+}
+
+/** `unix:<path>` or `host:port`, for logs. */
+export function describeEndpoint(e: MysqlEndpoint): string {
+  return 'socketPath' in e ? `unix:${e.socketPath}` : `${e.host}:${e.port}`;
 }
 
 export type Pool = mysql.Pool;
 
 export function createPool(s: MysqlSettings, connectionLimit = 4): Pool {
   return mysql.createPool({
-    ...(s.socketPath ? { socketPath: s.socketPath } : { host: s.host, port: s.port || 3306 }),
+    ...mysqlEndpoint(s),
     user: s.user,
     password: s.password,
     database: s.database,
