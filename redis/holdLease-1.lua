@@ -1,7 +1,7 @@
 --[[
-  The flush lease: one flusher at a time across every primary sharing this Redis. Takes the
-  lease if it is free, renews it if this owner holds it; a holder that dies stops renewing and
-  the lease moves after ARGV[2] ms.
+  The flush lease: one flusher at a time across every primary sharing this Redis (or cluster).
+  Takes the lease if it is free, renews it if this owner holds it; a holder that dies stops
+  renewing and the lease moves after ARGV[2] ms.
   KEYS[1] lease. ARGV[1] owner id, ARGV[2] ttl ms. Returns 1 if ARGV[1] holds the lease.
 ]]
 local holder = redis.call('GET', KEYS[1])

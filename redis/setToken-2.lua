@@ -1,10 +1,15 @@
 --[[
   update?action=add_token / remove_token.
-  KEYS[1] torrents, KEYS[2] tokens. ARGV: hex info_hash, user id, '1' add | '0' remove.
+  KEYS[1] the torrent's hash, KEYS[2] the shard's tokens. ARGV: user id, '1' add | '0' remove.
   Returns 1 if the torrent is known.
 ]]
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if not cur then return 0 end
-local member = string.match(cur, '^(%d+)|') .. ':' .. ARGV[2]
-if ARGV[3] == '1' then redis.call('SADD', KEYS[2], member) else redis.call('SREM', KEYS[2], member) end
+local id = redis.call('HGET', KEYS[1], 'id')
+if not id then return 0 end
+if ARGV[2] == '1' then
+  redis.call('HSET', KEYS[1], 'k' .. ARGV[1], 1)
+  redis.call('SADD', KEYS[2], id .. ':' .. ARGV[1])
+else
+  redis.call('HDEL', KEYS[1], 'k' .. ARGV[1])
+  redis.call('SREM', KEYS[2], id .. ':' .. ARGV[1])
+end
 return 1

@@ -1,31 +1,29 @@
-import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
-import { renderMetrics } from './http/metrics.js';
+import type { Worker } from 'node:cluster';
 import { redactedConfig, type Config, type LoadedConfig } from '@oncilla/config';
-import { createPool, describeEndpoint, ensureFlushLog, mysqlEndpoint, waitForMysql } from '@oncilla/database';
-import { FlushBatches, RedisPeerStore, SiteControl } from '@oncilla/swarm-store';
+import { createPool, describeEndpoint, ensureFlushLog, loadUserPeerCounts, mysqlEndpoint, waitForMysql, type Pool } from '@oncilla/database';
+import { FlushBatches, keySchema, RedisPeerStore, SiteControl } from '@oncilla/swarm-store';
 import { Flusher } from './flush/flusher.js';
-import { loadLists } from './load-lists.js';
+import { renderMetrics } from './http/metrics.js';
 import { createLogger, type Logger } from './logger.js';
-import { isWorkerMessage, type PrimaryMessage } from './messages.js';
-import { addSnapshots, emptySnapshot, type ClusterStats, type StatsSnapshot } from './http/stats.js';
+import type { WorkerMessage } from './messages.js';
+import { ClusterStatsBook } from './primary/cluster-stats.js';
+import { ListKeeper } from './primary/lists.js';
+import { Reaper } from './primary/reaper.js';
+import { send, Supervisor } from './primary/supervisor.js';
 import { connectRedis, createRedis } from './redis-client.js';
 import { reloadedConfig } from './reload.js';
 import { TokenExpiryCallback } from './token-callback.js';
 
-/** A worker that dies sooner than this after its start counts as a crash loop: back off. */
-const CRASH_WINDOW_MS = 5000;
 const SHUTDOWN_GRACE_MS = 15000;
 /** How long a graceful shutdown may spend flushing what is pending (it stays in Redis if cut short). */
 const FINAL_FLUSH_MS = 30000;
 
-function send(w: Worker, m: PrimaryMessage): void {
-  if (w.isConnected()) w.send(m);
-}
-
 /**
- * The primary owns the MySQL side (loading lists, and the flush later), runs the reaper, forks
- * the workers, restarts dead ones and handles the signals.
+ * The primary owns the MySQL side: it loads the lists into Redis (and again when Redis lost
+ * them), flushes the accounting, runs the reaper and the token callback, forks and restarts
+ * the workers, adds up their counters, and handles the signals. It answers no client: the
+ * workers accept their own connections.
  */
 export async function runPrimary(initial: Config, warnings: string[], rereadConfig: () => LoadedConfig): Promise<void> {
   let config = initial;
@@ -33,149 +31,54 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
   for (const w of warnings) log.warn(w);
   log.info({ config: redactedConfig(config) }, 'Oncilla starting');
 
-  const redis = createRedis(config.redisUrl, false, log);
+  const redis = createRedis(config.redisUrl, log, { name: `oncilla-primary:${process.pid}`, commandTimeoutMs: 15_000 });
   await connectRedis(redis, log);
-  const store = new RedisPeerStore(redis, config.redisKeyPrefix, { candidateCount: 2 * config.numwantLimit, readonly: config.readonly });
+  const keys = keySchema(config.redisKeyPrefix);
+  const store = new RedisPeerStore(redis, config.redisKeyPrefix, { readonly: config.readonly });
   const pool = createPool(config.mysql);
   const mysqlAt = mysqlEndpoint(config.mysql);
   if ('socketPath' in mysqlAt) {
     log.info(`mysql_host = localhost: connecting through the Unix socket ${mysqlAt.socketPath} (mysql_socket), as Ocelot does; set mysql_host = 127.0.0.1 for TCP`);
   }
   await waitForMysql(pool, log);
-  const counts = await loadLists(pool, redis, store.keys, log);
+  const batches = new FlushBatches(redis, keys);
+  const flusher = new Flusher(redis, keys, batches, pool, log, config.scheduleInterval);
+  const control = new SiteControl(redis, keys);
+  const lists = new ListKeeper(pool, redis, keys, log, flusher.owner);
+  if (!(await lists.reload('start'))) throw new Error('could not load the lists from MySQL');
   if (!config.readonly) await ensureFlushLog(pool);
-  const batches = new FlushBatches(redis, store.keys);
-  const flusher = new Flusher(redis, store.keys, batches, pool, log, config.scheduleInterval);
-  const control = new SiteControl(redis, store.keys);
 
-  // Cluster-wide counters: each worker reports every second; the sum goes back to all of them.
-  const startedAt = Math.floor(Date.now() / 1000);
-  const latest = new Map<number, StatsSnapshot>();
-  let retired = emptySnapshot();
-  let previous = { requests: 0, connections: 0, at: Date.now() };
-  let lastStats: ClusterStats | undefined;
-  // Once a minute, one line of what the tracker is doing (Ocelot logs a similar line).
-  let status = { at: Date.now(), requests: 0, announces: 0 };
-  const statusLine = (stats: ClusterStats, pending: Record<string, number>): void => {
-    const elapsed = (Date.now() - status.at) / 1000;
-    if (elapsed < 60) return;
-    const t = stats.totals;
-    void control.peerCounts().then((peers) => {
-      const waiting = Object.values(pending).reduce((a, b) => a + b, 0);
-      log.info(
-        `status: ${Math.round((t.requests - status.requests) / elapsed)} requests/s, ` +
-          `${Math.round((t.announcements - status.announces) / elapsed)} announces/s, ` +
-          `${peers.seeders} seeders, ${peers.leechers} leechers, ${t.openConnections} open connections, ` +
-          `flush lag ${stats.flush.lagSeconds} s, ${waiting} rows pending`,
-      );
-      status = { at: Date.now(), requests: t.requests, announces: t.announcements };
-    }).catch(() => undefined);
+  const book = new ClusterStatsBook();
+  const supervisor = new Supervisor(() => config, log, (w, m) => onWorkerMessage(w, m), (w) => book.retire(w.id));
+  const onWorkerMessage = (w: Worker, m: WorkerMessage): void => {
+    if (m.type === 'stats') book.report(w.id, m.stats);
+    else if (m.type === 'user-peers') void answerUserPeers(control, pool, w, m);
   };
   const statsTimer = setInterval(() => {
-    void (async () => {
-      let totals = retired;
-      const perWorker: Record<string, number> = {};
-      for (const [id, snap] of latest) {
-        totals = addSnapshots(totals, snap);
-        perWorker[String(id)] = snap.requests;
-      }
-      const now = Date.now();
-      const secs = Math.max(1, (now - previous.at) / 1000);
-      const pending = await batches.pendingSizes().catch(() => ({}));
-      const stats: ClusterStats = {
-        startedAt,
-        totals,
-        requestRate: Math.floor(Math.max(0, totals.requests - previous.requests) / secs),
-        connectionRate: Math.floor(Math.max(0, totals.openedConnections - previous.connections) / secs),
-        perWorker,
-        flush: { ...flusher.stats, leader: flusher.leader ? 1 : 0, pending },
-      };
-      previous = { requests: totals.requests, connections: totals.openedConnections, at: now };
-      lastStats = stats;
-      statusLine(stats, pending);
-      for (const w of Object.values(cluster.workers ?? {})) if (w) send(w, { type: 'cluster-stats', stats });
-    })();
+    const stats = book.build(flusher.stats, flusher.leader);
+    statusLine.maybe(stats, control);
+    supervisor.broadcast({ type: 'cluster-stats', stats });
   }, 1000);
   statsTimer.unref();
+  const statusLine = new StatusLine(log);
 
-  let shuttingDown = false;
-  const started = new Map<number, number>();
-  let restartDelay = 0;
+  await supervisor.startAll(config.workers);
 
-  const fork = (): void => {
-    const w = cluster.fork();
-    started.set(w.id, Date.now());
-    w.on('message', (m: unknown) => {
-      if (!isWorkerMessage(m)) return;
-      if (m.type === 'hello') send(w, { type: 'config', config });
-      else if (m.type === 'stats') latest.set(w.id, m.stats);
-    });
-  };
-
-  cluster.on('exit', (w, code, signal) => {
-    // a dead worker's counts stay in the totals
-    const last = latest.get(w.id);
-    if (last) retired = addSnapshots(retired, { ...last, openConnections: 0 });
-    latest.delete(w.id);
-    const lived = Date.now() - (started.get(w.id) ?? 0);
-    started.delete(w.id);
-    if (shuttingDown) return;
-    log.error({ pid: w.process.pid, code, signal }, 'worker died; starting a new one');
-    restartDelay = lived < CRASH_WINDOW_MS ? Math.min(Math.max(restartDelay * 2, 500), 30000) : 0;
-    setTimeout(fork, restartDelay);
-  });
-
-  let listening = 0;
-  const allListening = new Promise<void>((resolve) => {
-    cluster.on('message', (_w, m: unknown) => {
-      if (isWorkerMessage(m) && m.type === 'listening' && ++listening === config.workers) resolve();
-    });
-  });
-  for (let i = 0; i < config.workers; i++) fork();
-  await allListening;
-
-  let reaper = startReaper(store, config, log);
+  const reaper = new Reaper(store, control, log);
+  reaper.start(config.reapPeersInterval, config.peersTimeout);
   // readonly: the announce script records nothing, so there is nothing to flush. flush=false:
   // another cluster on the same Redis holds the lease and writes what this one records.
   const flushing = !config.readonly && config.flush;
   if (flushing) flusher.start();
   else if (!config.readonly) log.info('flush = false: this cluster records accounting in Redis and leaves the MySQL flush to another cluster');
-  const callback = new TokenExpiryCallback(redis, store.keys, flusher, log, () => config);
+  const callback = new TokenExpiryCallback(redis, keys, flusher, log, () => config);
   if (flushing) callback.start();
+  lists.setPeriodic(config.reloadInterval);
+  lists.startGuard();
 
-  // SIGUSR1 (and reload_interval): users, torrents, tokens and whitelist again from MySQL. Each
-  // list is swapped in whole, so announces meanwhile see the old or the new list.
-  let reloading = false;
-  const reloadLists = async (why: string): Promise<void> => {
-    if (reloading) return;
-    reloading = true;
-    try {
-      const c = await loadLists(pool, redis, store.keys, log);
-      log.info({ ...c }, `${why}: lists reloaded (${c.users} users, ${c.removedUsers} removed, ${c.torrents} torrents, ${c.tokens} tokens, ${c.whitelist} whitelist entries)`);
-    } catch (err) {
-      log.error({ err: (err as Error).message }, `${why}: reload failed; the previous lists stay`);
-    } finally {
-      reloading = false;
-    }
-  };
-  process.on('SIGUSR1', () => void reloadLists('SIGUSR1'));
-
-  // metrics_listen: /metrics without the password, on an address of its own (keep it private).
-  if (config.metricsListen) {
-    const ml = config.metricsListen;
-    http.createServer((req, res) => {
-      if (req.url !== '/metrics' || !lastStats) {
-        res.writeHead(req.url === '/metrics' ? 503 : 404).end();
-        return;
-      }
-      const stats = lastStats;
-      control.peerCounts().then(
-        (peers) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderMetrics(stats, peers, Math.floor(Date.now() / 1000))),
-        () => res.writeHead(503).end(),
-      );
-    }).listen(ml.port, ml.host, () => log.info(`metrics on http://${ml.host}:${ml.port}/metrics`)).unref();
-  }
-  let periodic = config.reloadInterval > 0 ? setInterval(() => void reloadLists('periodic reload'), config.reloadInterval * 1000) : undefined;
+  // SIGUSR1 (and reload_interval): users, torrents, tokens and whitelist again from MySQL.
+  process.on('SIGUSR1', () => void lists.reload('SIGUSR1'));
+  if (config.metricsListen) serveMetrics(config.metricsListen, book, control, log);
 
   // SIGHUP: the config file and environment again; every worker takes the new values between
   // two requests. The site's runtime overrides (update_announce_interval) end, as in Ocelot.
@@ -192,30 +95,25 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
     if (r.restartRequired.length) log.warn(`SIGHUP: changes to ${r.restartRequired.join(', ')} take effect after a restart`);
     const previous = config;
     config = r.config;
-    for (const w of Object.values(cluster.workers ?? {})) if (w) send(w, { type: 'config', config });
-    void control.clearSettings().catch(() => undefined);
+    supervisor.broadcast({ type: 'config', config });
+    void control.clearSettings().catch((err: Error) => log.warn(`SIGHUP: could not drop the site's runtime settings: ${err.message}`));
     if (previous.reapPeersInterval !== config.reapPeersInterval || previous.peersTimeout !== config.peersTimeout) {
-      clearInterval(reaper);
-      reaper = startReaper(store, config, log);
+      reaper.start(config.reapPeersInterval, config.peersTimeout);
     }
     flusher.setInterval(config.scheduleInterval);
-    clearInterval(periodic);
-    periodic = config.reloadInterval > 0 ? setInterval(() => void reloadLists('periodic reload'), config.reloadInterval * 1000) : undefined;
+    lists.setPeriodic(config.reloadInterval);
     log.info({ changed: r.changed }, `SIGHUP: config reloaded (${r.changed.length ? r.changed.join(', ') : 'no changes'})`);
   });
 
   log.info({
     workers: config.workers,
     port: config.listenPort,
-    users: counts.users,
-    torrents: counts.torrents,
-    tokens: counts.tokens,
-    whitelist: counts.whitelist,
     redis: redisTarget(config.redisUrl),
     mysql: `${describeEndpoint(mysqlAt)}/${config.mysql.database}`,
   }, 'tracker ready');
 
   let firstSignal = '';
+  let shuttingDown = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (shuttingDown) {
       // Ctrl-C twice forces the exit, as in Ocelot. A different signal during the drain (the
@@ -233,18 +131,10 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
       process.exit(1);
     }, SHUTDOWN_GRACE_MS + FINAL_FLUSH_MS + 5000).unref();
     log.info(`${signal}: closing tracker`);
-    clearInterval(reaper);
-    clearInterval(periodic);
+    reaper.stop();
+    lists.stop();
     callback.stop();
-    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
-    const exited = Promise.all(workers.map((w) => new Promise<void>((r) => (w.isDead() ? r() : w.once('exit', () => r())))));
-    for (const w of workers) send(w, { type: 'shutdown' });
-    const timer = setTimeout(() => {
-      log.warn('workers did not stop in time; killing them');
-      for (const w of workers) w.process.kill('SIGKILL');
-    }, SHUTDOWN_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
+    await supervisor.stopAll(SHUTDOWN_GRACE_MS);
     // No worker answers any more: write out everything pending, then hand the lease on.
     if (flushing) {
       flusher.stop();
@@ -261,6 +151,59 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
+/** report?get=user for a worker: the user id from Redis, the counts from xbt_files_users. */
+async function answerUserPeers(control: SiteControl, pool: Pool, w: Worker, m: Extract<WorkerMessage, { type: 'user-peers' }>): Promise<void> {
+  try {
+    const uid = await control.userId(m.passkey);
+    const peers = uid === undefined ? null : await loadUserPeerCounts(pool, uid);
+    send(w, { type: 'user-peers', id: m.id, peers });
+  } catch (err) {
+    send(w, { type: 'user-peers', id: m.id, peers: null, error: (err as Error).message });
+  }
+}
+
+/** Once a minute, one line of what the tracker is doing (Ocelot logs a similar line). */
+class StatusLine {
+  #at = Date.now();
+  #requests = 0;
+  #announces = 0;
+
+  constructor(private readonly log: Logger) {}
+
+  maybe(stats: ReturnType<ClusterStatsBook['build']>, control: SiteControl): void {
+    const elapsed = (Date.now() - this.#at) / 1000;
+    if (elapsed < 60) return;
+    const t = stats.totals;
+    const requests = t.requests - this.#requests;
+    const announces = t.announcements - this.#announces;
+    this.#at = Date.now();
+    this.#requests = t.requests;
+    this.#announces = t.announcements;
+    void control.peerCounts().then((peers) => {
+      this.log.info(
+        `status: ${Math.round(requests / elapsed)} requests/s, ${Math.round(announces / elapsed)} announces/s, ` +
+          `${peers.seeders} seeders, ${peers.leechers} leechers, ${t.openConnections} open connections, ` +
+          `flush lag ${stats.flush.lagSeconds} s, ${stats.flush.pendingRows} rows pending`,
+      );
+    }).catch(() => undefined);
+  }
+}
+
+/** metrics_listen: /metrics without the password, on an address of its own (keep it private). */
+function serveMetrics(at: { host: string; port: number }, book: ClusterStatsBook, control: SiteControl, log: Logger): void {
+  http.createServer((req, res) => {
+    const stats = book.last;
+    if (req.url !== '/metrics' || !stats) {
+      res.writeHead(req.url === '/metrics' ? 503 : 404).end();
+      return;
+    }
+    control.peerCounts().then(
+      (peers) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderMetrics(stats, peers, Math.floor(Date.now() / 1000))),
+      () => res.writeHead(503).end(),
+    );
+  }).listen(at.port, at.host, () => log.info(`metrics on http://${at.host}:${at.port}/metrics`)).unref();
+}
+
 /** host:port/db of the Redis URL, without credentials, for the start-up summary. */
 function redisTarget(url: string): string {
   try {
@@ -269,26 +212,4 @@ function redisTarget(url: string): string {
   } catch {
     return 'redis';
   }
-}
-
-/** Every reap_peers_interval: drop peers silent for longer than peers_timeout. */
-function startReaper(store: RedisPeerStore, config: Config, log: Logger): NodeJS.Timeout {
-  // (the config is captured: a SIGHUP that changes these intervals starts a new reaper)
-  let running = false;
-  return setInterval(() => {
-    if (running) return;
-    running = true;
-    const now = Math.floor(Date.now() / 1000);
-    const cutoff = now - config.peersTimeout;
-    store
-      .reap(cutoff)
-      .then(async (r) => {
-        log.info(`Reaped ${r.leechers} leechers and ${r.seeders} seeders from ${r.torrents} torrents`);
-        const reasons = await store.pruneDeletionReasons(now, config.delReasonLifetime);
-        if (reasons) log.info(`Removed ${reasons} expired deletion reasons`);
-        await store.pruneDeletedUsers(cutoff - config.reapPeersInterval);
-      })
-      .catch((err: Error) => log.error({ err: err.message }, 'reaper failed'))
-      .finally(() => (running = false));
-  }, config.reapPeersInterval * 1000).unref();
 }

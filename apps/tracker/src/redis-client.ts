@@ -1,25 +1,39 @@
 import { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
 
+export interface RedisClientOptions {
+  /** Shown in CLIENT LIST (the tests find a worker's feed connection by it). */
+  name: string;
+  autoPipelining?: boolean;
+  /**
+   * A command not answered within this many ms fails (the announce then answers "temporarily
+   * unavailable") instead of waiting on a Redis that hangs. 0: no limit (blocking reads).
+   */
+  commandTimeoutMs?: number;
+}
+
 /**
- * One Redis connection per process. Commands fail fast while Redis is away (the announce gets
- * "temporarily unavailable") instead of piling up in memory; the client keeps reconnecting.
+ * One Redis connection. Commands fail at once while Redis is away, never queued: an announce
+ * replayed after a reconnect could arrive after a newer one of the same peer. The client keeps
+ * reconnecting in the background.
  */
-export function createRedis(url: string, autoPipelining: boolean, log: Logger): Redis {
+export function createRedis(url: string, log: Logger, o: RedisClientOptions): Redis {
   const redis = new Redis(url, {
-    enableAutoPipelining: autoPipelining,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: true,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
+    connectionName: o.name,
+    enableAutoPipelining: o.autoPipelining ?? false,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    commandTimeout: o.commandTimeoutMs || undefined,
+    retryStrategy: (times) => Math.min(times * 100, 1000),
     lazyConnect: true,
   });
   let down = false;
   redis.on('error', (err: Error) => {
-    if (!down) log.warn({ err: err.message }, 'Redis connection error');
+    if (!down) log.warn({ err: err.message, connection: o.name }, 'Redis connection error');
     down = true;
   });
   redis.on('ready', () => {
-    if (down) log.info('Redis connection restored');
+    if (down) log.info({ connection: o.name }, 'Redis connection restored');
     down = false;
   });
   return redis;
@@ -31,6 +45,10 @@ export async function connectRedis(redis: Redis, log: Logger): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       if (redis.status === 'wait' || redis.status === 'end') await redis.connect();
+      else if (redis.status !== 'ready') await new Promise<void>((resolve, reject) => {
+        redis.once('ready', resolve);
+        redis.once('error', reject);
+      });
       await redis.ping();
       return;
     } catch (err) {

@@ -1,7 +1,6 @@
 import http from 'node:http';
 import type { Config } from '@oncilla/config';
-import type { KeySchema } from '@oncilla/swarm-store';
-import type { Redis } from 'ioredis';
+import type { KeySchema, RedisClient } from '@oncilla/swarm-store';
 import type { Flusher } from './flush/flusher.js';
 import type { Logger } from './logger.js';
 
@@ -32,7 +31,7 @@ export class TokenExpiryCallback {
   failures = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: KeySchema,
     private readonly flusher: Flusher,
     private readonly log: Logger,
@@ -52,12 +51,22 @@ export class TokenExpiryCallback {
     if (this.#busy || !this.flusher.leader || Date.now() < this.#nextAttempt) return;
     this.#busy = true;
     try {
-      for (;;) {
-        const pairs = await this.redis.lrange(this.keys.tokenExpiries, 0, BATCH - 1);
-        if (pairs.length === 0) break;
+      // each shard keeps its own queue; a batch takes from as many as it needs
+      const lists = await Promise.all(this.keys.shards().map(async (s) => ({ key: s.expiries, pairs: await this.redis.lrange(s.expiries, 0, BATCH - 1) })));
+      const waiting = lists.filter((l) => l.pairs.length > 0);
+      while (waiting.length > 0) {
+        const take: Array<{ key: string; n: number }> = [];
+        const pairs: string[] = [];
+        while (waiting.length > 0 && pairs.length < BATCH) {
+          const l = waiting[0];
+          const n = Math.min(l.pairs.length, BATCH - pairs.length);
+          pairs.push(...l.pairs.splice(0, n));
+          take.push({ key: l.key, n });
+          if (l.pairs.length === 0) waiting.shift();
+        }
         const status = await get(callbackUrl(this.config(), pairs));
         if (status !== 200) throw new Error(`the site answered HTTP ${status}`);
-        await this.redis.ltrim(this.keys.tokenExpiries, pairs.length, -1);
+        for (const t of take) await this.redis.ltrim(t.key, t.n, -1);
         this.sent += pairs.length;
         this.#backoff = 0;
         this.log.info(`Expired ${pairs.length} freeleech tokens on the site`);

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Config } from '@oncilla/config';
 import { parseCidrList } from '@oncilla/protocol';
-import { RedisPeerStore, SiteControl } from '@oncilla/swarm-store';
+import { FeedFollower, keySchema, RedisPeerStore, SiteControl, SiteLists } from '@oncilla/swarm-store';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './http/app.js';
 import { renderMetrics } from './http/metrics.js';
@@ -9,12 +9,42 @@ import { handleReport } from './http/report.js';
 import { emptySnapshot, WorkerStats, type ClusterStats } from './http/stats.js';
 import { handleUpdate } from './http/update.js';
 import { createLogger } from './logger.js';
-import { isPrimaryMessage, type WorkerMessage } from './messages.js';
+import { isPrimaryMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
 import { createRedis, connectRedis } from './redis-client.js';
 import { handlerSettings } from './settings.js';
 
 function sendToPrimary(m: WorkerMessage): void {
   process.send?.(m);
+}
+
+/** report?get=user: asks the primary (which has MySQL), one question per request id. */
+class UserPeersAsker {
+  #next = 1;
+  readonly #waiting = new Map<number, { resolve: (v: { leeching: number; seeding: number } | undefined) => void; reject: (e: Error) => void }>();
+  constructor(private readonly send: (m: WorkerMessage) => void) {}
+
+  ask(passkey: string): Promise<{ leeching: number; seeding: number } | undefined> {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(id);
+        reject(new Error('the primary did not answer'));
+      }, 5000);
+      this.#waiting.set(id, {
+        resolve: (v) => { clearTimeout(timer); resolve(v); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      });
+      this.send({ type: 'user-peers', id, passkey });
+    });
+  }
+
+  answer(m: Extract<PrimaryMessage, { type: 'user-peers' }>): void {
+    const w = this.#waiting.get(m.id);
+    if (!w) return;
+    this.#waiting.delete(m.id);
+    if (m.error) w.reject(new Error(m.error));
+    else w.resolve(m.peers ?? undefined);
+  }
 }
 
 function firstConfig(): Promise<Config> {
@@ -84,35 +114,55 @@ async function listen(app: FastifyInstance, c: Config, log: { warn(msg: string):
   return servers;
 }
 
+/** An announce answers only from lists confirmed current this recently (the site's changes reach every worker within 1 s). */
+const LISTS_MAX_AGE_MS = 800;
+
 export async function runWorker(): Promise<void> {
   let config = await firstConfig();
   const log = createLogger(config.logLevel, 'worker');
-  const redis = createRedis(config.redisUrl, config.redisAutoPipelining, log);
-  await connectRedis(redis, log);
-  const store = new RedisPeerStore(redis, config.redisKeyPrefix, { candidateCount: 2 * config.numwantLimit, readonly: config.readonly });
+  const redis = createRedis(config.redisUrl, log, { name: `oncilla-worker:${process.pid}`, autoPipelining: config.redisAutoPipelining, commandTimeoutMs: 1000 });
+  const feedRedis = createRedis(config.redisUrl, log, { name: `oncilla-feed:${process.pid}` });
+  await Promise.all([connectRedis(redis, log), connectRedis(feedRedis, log)]);
+  const keys = keySchema(config.redisKeyPrefix);
+  const lists = new SiteLists();
+  const follower = new FeedFollower(feedRedis, keys.global, lists, {
+    info: (m) => log.info(m),
+    warn: (m) => log.warn(m),
+  });
+  await follower.start();
+  const store = new RedisPeerStore(redis, config.redisKeyPrefix, {
+    candidates: 2 * config.numwantLimit,
+    readonly: config.readonly,
+    skipUser: (uid) => lists.isRemoved(uid),
+  });
   const stats = new WorkerStats();
-  const control = new SiteControl(redis, store.keys);
+  const control = new SiteControl(redis, keys);
   let cluster: ClusterStats = {
     startedAt: Math.floor(Date.now() / 1000), totals: emptySnapshot(), requestRate: 0, connectionRate: 0, perWorker: {},
-    flush: { leader: 0, lagSeconds: 0, rows: 0, batches: 0, failures: 0, rejected: 0, pending: {} },
+    flush: { leader: 0, lagSeconds: 0, rows: 0, batches: 0, failures: 0, rejected: 0, pending: {}, pendingRows: 0 },
   };
   let settings = handlerSettings(config);
   let proxies = parseCidrList(config.trustedProxies.join(' '));
   let closing = false;
+  const userPeers = new UserPeersAsker(sendToPrimary);
+  const listsFresh = (): boolean => follower.fresh(Date.now(), LISTS_MAX_AGE_MS);
 
   const app = buildApp({
     store,
+    lists,
+    listsFresh,
     stats,
     settings: () => settings,
     trustedProxies: () => proxies,
     closing: () => closing,
     log,
+    onRefusedTransfer: (uid, infoHash) => log.warn({ uid, infoHash: infoHash.toString('hex') }, 'transfer too big to credit: not credited'),
     control: {
-      update: (q) => handleUpdate(control, q, log),
-      report: (q) => handleReport(control, () => cluster, q),
+      update: (q) => handleUpdate(control, q, log, { now: () => Math.floor(Date.now() / 1000), reasonLifetime: () => config.delReasonLifetime }),
+      report: (q) => handleReport({ stats: () => cluster, peerCounts: () => control.peerCounts(), userPeers: (pk) => userPeers.ask(pk) }, q),
     },
     metrics: async () => renderMetrics(cluster, await control.peerCounts(), Math.floor(Date.now() / 1000)),
-    ready: () => redis.status === 'ready',
+    ready: () => redis.status === 'ready' && listsFresh(),
   });
   const servers = await listen(app, config, log);
   for (const s of servers) stats.watch(s);
@@ -128,6 +178,8 @@ export async function runWorker(): Promise<void> {
       for (const s of servers) tuneServer(s, config);
     } else if (m.type === 'cluster-stats') {
       cluster = m.stats;
+    } else if (m.type === 'user-peers') {
+      userPeers.answer(m);
     } else if (m.type === 'shutdown') {
       void shutdown();
     }
@@ -145,7 +197,8 @@ export async function runWorker(): Promise<void> {
     // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
     await Promise.all(servers.slice(1).map((s) => new Promise((r) => s.close(r))));
     await app.close();
-    await redis.quit().catch(() => undefined);
+    await follower.stop();
+    await Promise.all([redis.quit().catch(() => undefined), feedRedis.quit().catch(() => undefined)]);
     process.exit(0);
   }
 

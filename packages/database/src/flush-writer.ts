@@ -13,11 +13,11 @@
  * - Connection trouble makes applyBatch throw; the caller keeps the batch and retries it later.
  */
 import type { Pool, PoolConnection } from 'mysql2/promise';
-import type { FlushBatch } from './rows.js';
+import type { FlushBatch } from '@oncilla/rows';
 import { asMysqlError, classifyMysqlError } from './flush/errors.js';
 import { Exec } from './flush/exec.js';
-import { MAX_BATCH_ID, claim, isRecorded, mark, readApplied } from './flush/log-table.js';
-import { allIndexes, buildParts, screen, type Part } from './flush/parts.js';
+import { MAX_BATCH_ID, claim, claimAll, isRecorded, mark, readApplied, recordedAmong } from './flush/log-table.js';
+import { allIndexes, buildParts, joinParts, screen, type Part } from './flush/parts.js';
 import type { RejectedRow } from './flush/types.js';
 import { canonical } from './flush/values.js';
 
@@ -89,9 +89,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const messageOf = (err: unknown): string => asMysqlError(err).message ?? String(err);
 
 function checkOptions(batch: FlushBatch, chunkSize: number): void {
-  // The log's columns are ASCII VARCHARs: a longer or non-ASCII id would fail every insert.
-  if (!/^[\x21-\x7e]+$/.test(batch.id) || batch.id.length > MAX_BATCH_ID) {
-    throw new RangeError(`flush batch id must be 1-${MAX_BATCH_ID} printable ASCII characters, got ${JSON.stringify(batch.id)}`);
+  // The log's columns are ASCII VARCHARs: a longer or non-ASCII id would fail every insert;
+  // ':' separates the batch id from the rest of a part id.
+  if (!/^[\x21-\x39\x3b-\x7e]+$/.test(batch.id) || batch.id.length > MAX_BATCH_ID) {
+    throw new RangeError(`flush batch id must be 1-${MAX_BATCH_ID} printable ASCII characters other than ':', got ${JSON.stringify(batch.id)}`);
   }
   if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) {
     throw new RangeError(`chunkSize must be an integer from 1 to ${MAX_CHUNK_SIZE}, got ${chunkSize}`);
@@ -133,6 +134,40 @@ class BatchWriter {
   /** After a failed statement; if the connection is gone the original error is what matters. */
   private async rollbackQuietly(): Promise<void> {
     await this.db.run('ROLLBACK').catch(() => undefined);
+  }
+
+  /**
+   * Several parts of one table in one transaction: their ids are claimed with one insert, their
+   * rows checked and written with one statement each. Anything unusual (a part already claimed
+   * by another flusher, a part begun row by row, a row MySQL refuses) rolls the group back and
+   * applies its parts one by one instead, which sorts each case out exactly once.
+   */
+  async applyGroup(parts: readonly Part[]): Promise<PartResult[]> {
+    if (parts.length === 1) return [await this.applyPart(parts[0])];
+    const ids = parts.map((p) => p.id);
+    const joined = joinParts(`${ids[0]}+${ids.length - 1}`, parts);
+    type Whole = { kind: 'fallback' } | { kind: 'done'; rejects: RejectedRow[]; rows: number };
+    let whole: Whole;
+    try {
+      whole = await this.tx<Whole>(joined.id, async () => {
+        if (!(await claimAll(this.db, ids, this.batchId))) return { commit: false, value: { kind: 'fallback' } };
+        if ((await recordedAmong(this.db, ids.map((id) => id + SPLIT_SUFFIX))).size > 0) return { commit: false, value: { kind: 'fallback' } };
+        const { keep, rejects } = await screen(this.db, joined, allIndexes(joined));
+        if (keep.length) await joined.write(this.db, keep);
+        return { commit: true, value: { kind: 'done', rejects, rows: keep.length } };
+      });
+    } catch (err) {
+      if (classifyMysqlError(err) !== 'data') throw err;
+      whole = { kind: 'fallback' };
+    }
+    if (whole.kind === 'fallback') {
+      const out: PartResult[] = [];
+      for (const p of parts) out.push(await this.applyPart(p));
+      return out;
+    }
+    await this.report(joined, whole.rejects);
+    // the rows and rejects are the group's; the first part carries them in the totals
+    return parts.map((_, i) => (i === 0 ? { outcome: 'applied', rows: whole.rows, rejected: whole.rejects.length } : { outcome: 'applied', rows: 0, rejected: 0 }));
   }
 
   async applyPart(part: Part): Promise<PartResult> {
@@ -236,7 +271,7 @@ async function applyParts(conn: PoolConnection, batch: FlushBatch, parts: readon
   const writer = new BatchWriter(db, batch.id, opts);
   // Read once up front so a retried batch skips its committed parts without a transaction
   // each; parts committed by someone else after this read are caught by the claim itself.
-  const done = await readApplied(db, batch.id);
+  const done = await readApplied(db, [batch.id]);
   let processed = 0;
   for (const part of parts) {
     if (opts.stopAfterParts !== undefined && processed >= opts.stopAfterParts) return;
@@ -248,6 +283,68 @@ async function applyParts(conn: PoolConnection, batch: FlushBatch, parts: readon
     result.rejected += r.rejected;
     await opts.afterPart?.(part.id, r.outcome);
   }
+}
+
+/** Rows per transaction when the parts of several batches are written together. */
+export const DEFAULT_GROUP_ROWS = 5000;
+
+/**
+ * Writes several batches (one per shard, cut in the same flush) to MySQL: each table's parts
+ * of every batch are written together, up to `groupRows` rows per transaction, so MariaDB gets
+ * a few large statements per flush rather than many small ones. Exactly once per part, as
+ * applyBatch: the part ids of a group are claimed together in its transaction.
+ */
+export async function applyBatches(pool: Pool, batches: readonly FlushBatch[], opts: ApplyOptions & { groupRows?: number }): Promise<ApplyResult> {
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  for (const b of batches) checkOptions(b, chunkSize);
+  const result: ApplyResult = { parts: 0, applied: 0, skipped: 0, rows: 0, rejected: 0 };
+  if (batches.length === 0) return result;
+  const byTable = new Map<string, Part[]>();
+  for (const b of batches) {
+    for (const p of buildParts(b, chunkSize)) {
+      const list = byTable.get(p.table);
+      if (list) list.push(p);
+      else byTable.set(p.table, [p]);
+    }
+  }
+  const conn = await pool.getConnection();
+  try {
+    const db = new Exec(conn, opts.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
+    const done = await readApplied(db, batches.map((b) => b.id));
+    const writer = new BatchWriter(db, batches.length === 1 ? batches[0].id : 'many', opts);
+    const groupRows = opts.groupRows ?? DEFAULT_GROUP_ROWS;
+    const count = (r: PartResult): void => {
+      if (r.outcome === 'applied') result.applied++;
+      else result.skipped++;
+      result.rows += r.rows;
+      result.rejected += r.rejected;
+    };
+    for (const parts of byTable.values()) {
+      result.parts += parts.length;
+      let group: Part[] = [];
+      let rows = 0;
+      const flushGroup = async (): Promise<void> => {
+        if (group.length) for (const r of await writer.applyGroup(group)) count(r);
+        group = [];
+        rows = 0;
+      };
+      for (const p of parts) {
+        if (done.has(p.id)) {
+          count(SKIPPED);
+          continue;
+        }
+        if (rows + p.size > groupRows) await flushGroup();
+        group.push(p);
+        rows += p.size;
+      }
+      await flushGroup();
+    }
+  } catch (err) {
+    conn.destroy();
+    throw err;
+  }
+  conn.release();
+  return result;
 }
 
 /**

@@ -1,13 +1,11 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import type { TokenRow, TorrentRow, UserRow } from '@oncilla/swarm-store';
+import { freeTypeOf, type TokenRow, type TorrentRow, type UserRow } from '@oncilla/rows';
 import type { Pool } from './connection.js';
 
 /** Rows are read in pages by primary key so a site with millions of rows shows progress. */
 const PAGE = 50_000;
 
 export type Progress = (table: string, rowsSoFar: number) => void;
-
-const FREE: Record<string, number> = { '0': 0, '1': 1, '2': 2, '11': 11, '12': 12, '13': 13 };
 
 async function paged<T>(pool: Pool, table: string, sql: string, map: (r: RowDataPacket) => T, progress?: Progress): Promise<T[]> {
   const out: T[] = [];
@@ -41,7 +39,7 @@ export function loadTorrents(pool: Pool, progress?: Progress): Promise<TorrentRo
     (r) => ({
       id: Number(r.ID),
       infoHash: Buffer.isBuffer(r.info_hash) ? r.info_hash : Buffer.from(String(r.info_hash), 'latin1'),
-      freeTorrent: FREE[String(r.FreeTorrent)] ?? 0,
+      freeTorrent: freeTypeOf(String(r.FreeTorrent)),
       snatched: Number(r.Snatched),
       balance: Number(r.balance),
     }),
@@ -59,4 +57,17 @@ export async function loadTokens(pool: Pool): Promise<TokenRow[]> {
 export async function loadWhitelist(pool: Pool): Promise<Buffer[]> {
   const [rows] = await pool.query<RowDataPacket[]>('SELECT peer_id FROM xbt_client_whitelist WHERE peer_id IS NOT NULL');
   return rows.map((r) => (Buffer.isBuffer(r.peer_id) ? r.peer_id : Buffer.from(String(r.peer_id), 'utf8')));
+}
+
+/**
+ * report?get=user: the user's active peers as the last flush wrote them to xbt_files_users
+ * (a peer that stops or is reaped becomes active = 0 there), on torrents the site still has.
+ */
+export async function loadUserPeerCounts(pool: Pool, uid: number): Promise<{ leeching: number; seeding: number }> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    'SELECT COALESCE(SUM(x.remaining = 0), 0) AS seeding, COALESCE(SUM(x.remaining > 0), 0) AS leeching ' +
+      'FROM xbt_files_users AS x JOIN torrents AS t ON t.ID = x.fid WHERE x.uid = ? AND x.active = 1',
+    [uid],
+  );
+  return { leeching: Number(rows[0]?.leeching ?? 0), seeding: Number(rows[0]?.seeding ?? 0) };
 }

@@ -16,6 +16,8 @@ export const INVALID_PEER_ID = 'Invalid peer ID';
 export const CLIENT_NOT_WHITELISTED = 'Your client is not on the whitelist';
 export const INVALID_IP_DETECTED = 'Invalid IP detected';
 export const LEECHING_FORBIDDEN = 'Access denied, leeching forbidden';
+/** Ours (Ocelot accepts anything): a site update whose parameter no action can use. */
+export const INVALID_PARAMETER = 'Invalid parameter';
 
 /** Every fixed reason string; `Unregistered torrent: <text>` is built by unregisteredTorrentMessage. */
 export type FailureReason =
@@ -33,7 +35,8 @@ export type FailureReason =
   | typeof INVALID_PEER_ID
   | typeof CLIENT_NOT_WHITELISTED
   | typeof INVALID_IP_DETECTED
-  | typeof LEECHING_FORBIDDEN;
+  | typeof LEECHING_FORBIDDEN
+  | typeof INVALID_PARAMETER;
 
 // §4.10 `get_del_reason`: the What.CD music reasons, indexed by code.
 const DELETION_REASONS: readonly string[] = [
@@ -76,4 +79,9 @@ export function deletionReasonText(code: number): string {
 export function unregisteredTorrentMessage(code: number | undefined): string {
   if (code === undefined || code === -1) return UNREGISTERED_TORRENT;
   return `${UNREGISTERED_TORRENT}: ${deletionReasonText(code)}`;
+}
+
+/** `Invalid parameter: <name>`, for a site update refused before any change. */
+export function invalidParameterMessage(name: string): string {
+  return `${INVALID_PARAMETER}: ${name}`;
 }

@@ -25,6 +25,8 @@ export {
   CLIENT_NOT_WHITELISTED,
   INVALID_IP_DETECTED,
   LEECHING_FORBIDDEN,
+  INVALID_PARAMETER,
+  invalidParameterMessage,
   deletionReasonText,
   unregisteredTorrentMessage,
   type FailureReason,

@@ -1,105 +1,89 @@
-import type { Redis } from 'ioredis';
-import { PENDING_KINDS, type KeySchema, type PendingKind } from './keys.js';
-import { defineScripts } from './redis-peer-store.js';
+import { randomBytes } from 'node:crypto';
+import type { KeySchema, ShardKeys } from './keys.js';
+import type { RawBatch } from './pending-rows.js';
+import { asArray, asNumber, Scripts, type RedisClient } from './scripts.js';
 
-type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
-
-function fn(redis: Redis, name: string): ScriptFn {
-  const f = (redis as unknown as Record<string, ScriptFn | undefined>)[name];
-  if (typeof f !== 'function') throw new Error(`Redis script ${name} is not defined`);
-  return f.bind(redis);
-}
-
-export interface BatchRef {
+/** A shard's batch under way. */
+export interface ShardBatch {
+  shard: ShardKeys;
+  /** Unique across time (random), never reused: the exactly-once key in MySQL. */
   id: string;
-  /** Unix seconds when the batch was cut from the pending rows. */
-  startedAt: number;
+  /** Unix seconds when it was cut from the pending rows. */
+  cutAt: number;
   /** false when an unfinished batch was picked up again. */
   fresh: boolean;
 }
 
-/** A batch's raw contents: hash fields and values as Buffers, and the snatch list. */
-export type RawBatch = Record<Exclude<PendingKind, 'snatches'>, Map<string, Buffer>> & { snatches: Buffer[] };
+const PAGE = 2000;
 
 /**
- * The Redis side of the flush: cutting a batch from the pending rows, reading it, ending it,
- * and the lease that lets one flusher run at a time among every primary sharing the Redis.
+ * The Redis side of the flush: cutting each shard's batch from its pending rows, reading it,
+ * ending it, and the lease that lets one flusher run at a time among every primary sharing the
+ * Redis. Every call touches one shard's keys (one slot), so it runs on Redis Cluster as is.
  */
 export class FlushBatches {
-  readonly #begin: ScriptFn;
-  readonly #end: ScriptFn;
-  readonly #hold: ScriptFn;
-  readonly #release: ScriptFn;
+  readonly #scripts: Scripts;
 
-  constructor(private readonly redis: Redis, private readonly keys: KeySchema) {
-    defineScripts(redis);
-    this.#begin = fn(redis, 'beginBatch');
-    this.#end = fn(redis, 'endBatch');
-    this.#hold = fn(redis, 'holdLease');
-    this.#release = fn(redis, 'releaseLease');
+  constructor(private readonly client: RedisClient, private readonly keys: KeySchema) {
+    this.#scripts = new Scripts(client);
   }
 
   async holdLease(owner: string, ttlMs: number): Promise<boolean> {
-    return (await this.#hold(this.keys.flushLease, owner, ttlMs)) === 1;
+    return (await this.#scripts.call('holdLease', [this.keys.global.flushLease], [owner, ttlMs])) === 1;
   }
 
-  async releaseLease(owner: string): Promise<void> {
-    await this.#release(this.keys.flushLease, owner);
+  async releaseLease(owner: string): Promise<boolean> {
+    return (await this.#scripts.call('releaseLease', [this.keys.global.flushLease], [owner])) === 1;
   }
 
-  /** The unfinished batch if there is one, else a new one cut from the pending rows, else null. */
-  async begin(newId: string, now: number): Promise<BatchRef | null> {
-    const k = this.keys;
-    const r = (await this.#begin(
-      ...PENDING_KINDS.map((x) => k.pending[x]), ...PENDING_KINDS.map((x) => k.batch[x]), k.flushCurrent, newId, now,
-    )) as [string, number, number];
-    if (!r[0]) return null;
-    return { id: String(r[0]), startedAt: Number(r[1]), fresh: Number(r[2]) === 1 };
+  /** Every shard's unfinished batch, or a new one cut from its pending rows (shards with neither are left out). */
+  async begin(now: number): Promise<ShardBatch[]> {
+    const prefix = randomBytes(9).toString('base64url');
+    const out = await Promise.all(this.keys.shards().map(async (s): Promise<ShardBatch | undefined> => {
+      const r = asArray(await this.#scripts.call('beginBatch', [s.pending, s.snatches, s.batch, s.batchSnatches, s.batchId], [`${prefix}.${s.shard}`, now]));
+      if (!r[0]) return undefined;
+      return { shard: s, id: String(r[0]), cutAt: asNumber(r[1]), fresh: asNumber(r[2]) === 1 };
+    }));
+    return out.filter((b): b is ShardBatch => b !== undefined);
   }
 
-  async end(id: string): Promise<boolean> {
-    const k = this.keys;
-    return (await this.#end(...PENDING_KINDS.map((x) => k.batch[x]), k.flushCurrent, id)) === 1;
-  }
-
-  /** Reads a batch with HSCAN/LRANGE in pages, so Redis is never blocked by one big reply. */
-  async read(): Promise<RawBatch> {
-    const out = {} as RawBatch;
-    for (const kind of PENDING_KINDS) {
-      if (kind === 'snatches') continue;
-      const map = new Map<string, Buffer>();
-      let cursor = '0';
-      do {
-        const [next, flat] = await this.redis.hscanBuffer(this.keys.batch[kind], cursor, 'COUNT', 1000);
-        cursor = next.toString();
-        for (let i = 0; i < flat.length; i += 2) map.set(flat[i].toString('latin1'), flat[i + 1]);
-      } while (cursor !== '0');
-      out[kind] = map;
-    }
+  /** Reads a batch in pages (HSCAN, LRANGE), so Redis is never blocked by one big reply. */
+  async read(b: ShardBatch): Promise<RawBatch> {
+    const pending: Buffer[] = [];
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.client.hscanBuffer(b.shard.batch, cursor, 'COUNT', PAGE);
+      cursor = next.toString();
+      for (const x of flat) pending.push(x);
+    } while (cursor !== '0');
     const snatches: Buffer[] = [];
-    for (let start = 0; ; start += 1000) {
-      const page = await this.redis.lrangeBuffer(this.keys.batch.snatches, start, start + 999);
-      snatches.push(...page);
-      if (page.length < 1000) break;
+    for (let start = 0; ; start += PAGE) {
+      const page = await this.client.lrangeBuffer(b.shard.batchSnatches, start, start + PAGE - 1);
+      for (const x of page) snatches.push(x);
+      if (page.length < PAGE) break;
     }
-    out.snatches = snatches;
-    return out;
+    return { pending, snatches };
   }
 
-  /** How many rows wait in the pending keys (not counting a batch under way): the queue sizes. */
-  async pendingSizes(): Promise<Record<PendingKind, number>> {
-    const k = this.keys;
-    const tx = this.redis.multi();
-    for (const kind of PENDING_KINDS) {
-      if (kind === 'snatches') tx.llen(k.pending[kind]);
-      else tx.hlen(k.pending[kind]);
-    }
-    const res = (await tx.exec()) ?? [];
-    return Object.fromEntries(PENDING_KINDS.map((kind, i) => [kind, Number(res[i]?.[1] ?? 0)])) as Record<PendingKind, number>;
+  async end(b: ShardBatch): Promise<boolean> {
+    const s = b.shard;
+    return (await this.#scripts.call('endBatch', [s.batch, s.batchSnatches, s.batchId], [b.id])) === 1;
   }
 
-  async current(): Promise<{ id: string; startedAt: number } | null> {
-    const [id, at] = await this.redis.hmget(this.keys.flushCurrent, 'id', 'at');
-    return id ? { id, startedAt: Number(at) } : null;
+  /** Rows waiting per shard (pending hash fields and completions, plus a batch under way), and the oldest batch. */
+  async backlog(): Promise<{ pendingRows: number; batchRows: number; oldestBatchAt: number | undefined }> {
+    let pendingRows = 0;
+    let batchRows = 0;
+    let oldest: number | undefined;
+    await Promise.all(this.keys.shards().map(async (s) => {
+      const [p, sn, b, bs, at] = await Promise.all([
+        this.client.hlen(s.pending), this.client.llen(s.snatches), this.client.hlen(s.batch), this.client.llen(s.batchSnatches),
+        this.client.hget(s.batchId, 'at'),
+      ]);
+      pendingRows += p + sn;
+      batchRows += b + bs;
+      if (at !== null && (oldest === undefined || Number(at) < oldest)) oldest = Number(at);
+    }));
+    return { pendingRows, batchRows, oldestBatchAt: oldest };
   }
 }

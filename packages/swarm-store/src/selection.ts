@@ -3,11 +3,12 @@
  * Pure: the rules live here (tested without Redis), the script only supplies candidates.
  *
  * A record is  endpoint (6 bytes IPv4 / 18 bytes IPv6) .. dual-stack flag (1) .. uid (4, BE)
- * [.. hex peer_id (40), in the non-compact form].
+ * [.. peer_id (20), in the non-compact form] (redis/includes/candidates.lua).
  */
 import type { PeerEntry } from './types.js';
 
 export type SetField = 's4' | 's6' | 'l4' | 'l6';
+
 
 /** The distinct endpoint sets a plan reads, in plan order (`o` reads the IPv4 set). */
 export function planFields(plan: string): SetField[] {
@@ -24,6 +25,8 @@ export interface Requester {
   /** Own IPv4 endpoint (6 bytes) and IPv6 endpoint (18 bytes), to skip. */
   own4?: Buffer;
   own6?: Buffer;
+  /** Users whose peers are never handed out (removed from the site). */
+  skip?: (uid: number) => boolean;
 }
 
 export interface Picked {
@@ -59,7 +62,8 @@ export function pickPeers(
     const start = Math.floor(random() * n);
     for (let k = 0; k < n && found < numwant; k++) {
       const off = ((start + k) % n) * len;
-      if (blob.readUInt32BE(off + epLen + 1) === who.uid) continue;
+      const uid = blob.readUInt32BE(off + epLen + 1);
+      if (uid === who.uid || who.skip?.(uid)) continue;
       if (fam === 'o' && blob[off + epLen] === 1) continue;
       if (own && blob.compare(own, 0, epLen, off, off + epLen) === 0) continue;
       (fam === '6' ? picked.v6 : picked.v4).push(blob.subarray(off, off + len));
@@ -76,11 +80,11 @@ export function compactPeers(records: Buffer[], epLen: 6 | 18): Buffer {
   return out;
 }
 
-/** The non-compact form: address, port and peer id of each record (which carry the hex peer id). */
+/** The non-compact form: address, port and peer id of each record (which carry the peer id). */
 export function peerEntries(records: Buffer[], addrLen: 4 | 16): PeerEntry[] {
   return records.map((r) => ({
     ip: r.subarray(0, addrLen),
     port: r.readUInt16BE(addrLen),
-    peerId: Buffer.from(r.subarray(addrLen + 7).toString('latin1'), 'hex'),
+    peerId: r.subarray(addrLen + 7),
   }));
 }

@@ -1,115 +1,134 @@
-import type { Redis } from 'ioredis';
+import type { FreeType } from '@oncilla/rows';
 import type { KeySchema } from './keys.js';
-import { defineScripts } from './redis-peer-store.js';
+import { asNumber, Scripts, type RedisClient } from './scripts.js';
 
-type ScriptFn = (...args: (string | number | Buffer)[]) => Promise<unknown>;
+/** Feed entries kept (about): a worker further behind than this reloads the lists whole. */
+export const FEED_LENGTH = 10_000;
 
-/** Free types the site may set; anything else is normal (GazellePW's mapping, §8). */
-export function freeTypeOf(raw: string | undefined): 0 | 1 | 2 | 11 | 12 | 13 {
-  switch (raw) {
-    case '1': return 1;
-    case '2': return 2;
-    case '11': return 11;
-    case '12': return 12;
-    case '13': return 13;
-    default: return 0;
-  }
+export interface PeerCounts {
+  seeders: number;
+  leechers: number;
+  ipv4: number;
+  ipv6: number;
 }
 
 /**
- * The site's changes to the lists (update API, ocelot-behaviour §8), each one atomic in Redis, so
- * the next request to any worker on any host sees it.
+ * The site's changes (the update API), each one atomic in Redis. A torrent's change touches
+ * that torrent's shard; a change to the lists workers keep in memory (passkeys, removed users,
+ * whitelist, runtime settings) also writes the change feed, which every worker of every host
+ * follows (feed.ts).
  */
 export class SiteControl {
-  readonly #s: Record<string, ScriptFn> = {};
+  readonly #s: Scripts;
 
-  constructor(private readonly redis: Redis, private readonly keys: KeySchema) {
-    defineScripts(redis);
-    for (const name of ['addTorrent', 'setFreeType', 'deleteTorrent', 'setToken', 'addUser', 'removeUsers', 'updateUser', 'changePasskey', 'editWhitelist']) {
-      const f = (redis as unknown as Record<string, ScriptFn | undefined>)[name];
-      if (typeof f !== 'function') throw new Error(`Redis script ${name} is not defined`);
-      this.#s[name] = f.bind(redis);
+  constructor(private readonly client: RedisClient, private readonly keys: KeySchema) {
+    this.#s = new Scripts(client);
+  }
+
+  async addTorrent(infoHash: Buffer, id: number, free: FreeType): Promise<boolean> {
+    const t = this.keys.torrent(infoHash);
+    return (await this.#s.call('addTorrent', [t.torrent, t.shard.index], [t.hex, id, free])) === 1;
+  }
+
+  /** Sets the free type of the known torrents among `infoHashes`, one call per shard; returns how many changed. */
+  async setFreeType(infoHashes: Buffer[], free: FreeType): Promise<number> {
+    const byShard = new Map<number, string[]>();
+    for (const ih of infoHashes) {
+      const hex = ih.toString('hex');
+      const n = this.keys.torrent(ih).shard.shard;
+      byShard.set(n, [...(byShard.get(n) ?? []), hex]);
     }
-  }
-
-  async addTorrent(infoHash: Buffer, id: number, free: number): Promise<boolean> {
-    return (await this.#s.addTorrent(this.keys.torrents, infoHash.toString('hex'), id, free)) === 1;
-  }
-
-  async setFreeType(infoHashes: Buffer[], free: number): Promise<number> {
-    if (infoHashes.length === 0) return 0;
-    return Number(await this.#s.setFreeType(this.keys.torrents, free, ...infoHashes.map((h) => h.toString('hex'))));
+    const counts = await Promise.all([...byShard].map(async ([n, hexes]) => {
+      const keys = [this.keys.shard(n).index, ...hexes.map((h) => this.keys.torrentHex(h).torrent)];
+      return asNumber(await this.#s.call('setFreeType', keys, [free, ...hexes]));
+    }));
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   /** Returns the torrent id, or 0 when the torrent was unknown. */
-  async deleteTorrent(infoHash: Buffer, reason: number, now: number): Promise<number> {
-    const k = this.keys;
-    const hex = infoHash.toString('hex');
-    const t = k.torrent(hex);
-    return Number(await this.#s.deleteTorrent(
-      k.torrents, k.delReasons, k.swarms, t.state, t.peers, t.seeders, t.leechers,
-      t.seeders4, t.seeders6, t.leechers4, t.leechers6, t.candidates, k.peerCounts, hex, reason, now,
-    ));
+  async deleteTorrent(infoHash: Buffer, reason: number, now: number, reasonLifetime: number): Promise<number> {
+    const t = this.keys.torrent(infoHash);
+    const s = t.shard;
+    return asNumber(await this.#s.call('deleteTorrent', [t.torrent, t.seeders, t.leechers, s.swarms, s.counts, s.tokens, s.index],
+      [t.hex, reason, now, reasonLifetime]));
   }
 
   async setToken(infoHash: Buffer, userId: number, on: boolean): Promise<boolean> {
-    return (await this.#s.setToken(this.keys.torrents, this.keys.tokens, infoHash.toString('hex'), userId, on ? '1' : '0')) === 1;
+    const t = this.keys.torrent(infoHash);
+    return (await this.#s.call('setToken', [t.torrent, t.shard.tokens], [userId, on ? '1' : '0'])) === 1;
   }
 
   async addUser(passkey: string, id: number, isProtected: boolean): Promise<boolean> {
-    return (await this.#s.addUser(this.keys.users, this.keys.deletedUsers, passkey, id, isProtected ? '1' : '0')) === 1;
+    const g = this.keys.global;
+    return (await this.#s.call('addUser', [g.users, g.removed, g.feed, g.version], [passkey, id, isProtected ? '1' : '0', FEED_LENGTH])) === 1;
   }
 
   async removeUsers(passkeys: string[], now: number): Promise<number> {
     if (passkeys.length === 0) return 0;
-    return Number(await this.#s.removeUsers(this.keys.users, this.keys.deletedUsers, this.keys.cacheEpoch, now, ...passkeys));
+    const g = this.keys.global;
+    return asNumber(await this.#s.call('removeUsers', [g.users, g.removed, g.feed, g.version], [now, FEED_LENGTH, ...passkeys]));
   }
 
   /** undefined leaves a flag as it is. */
   async updateUser(passkey: string, canLeech: boolean | undefined, isProtected: boolean | undefined): Promise<boolean> {
     const flag = (v: boolean | undefined): string => (v === undefined ? '' : v ? '1' : '0');
-    return (await this.#s.updateUser(this.keys.users, passkey, flag(canLeech), flag(isProtected))) === 1;
+    const g = this.keys.global;
+    return (await this.#s.call('updateUser', [g.users, g.feed, g.version], [passkey, flag(canLeech), flag(isProtected), FEED_LENGTH])) === 1;
   }
 
   async changePasskey(oldKey: string, newKey: string): Promise<boolean> {
-    return (await this.#s.changePasskey(this.keys.users, oldKey, newKey)) === 1;
+    const g = this.keys.global;
+    return (await this.#s.call('changePasskey', [g.users, g.feed, g.version], [oldKey, newKey, FEED_LENGTH])) === 1;
   }
 
-  /** Removes `remove` (if given) and adds `add` (if given); prefixes are raw peer_id bytes. */
+  /** Removes `remove` (if given) and adds `add` (if given); prefixes are raw peer_id bytes. Returns the size. */
   async editWhitelist(remove: Buffer | undefined, add: Buffer | undefined): Promise<number> {
-    return Number(await this.#s.editWhitelist(
-      this.keys.whitelist, this.keys.whitelistLens, remove ? remove.toString('hex') : '-', add ? add.toString('hex') : '-',
-    ));
+    const g = this.keys.global;
+    return asNumber(await this.#s.call('editWhitelist', [g.whitelist, g.feed, g.version],
+      [remove ? remove.toString('hex') : '-', add ? add.toString('hex') : '-', FEED_LENGTH]));
   }
 
   async setSetting(name: 'announce_interval' | 'announce_jitter', value: number): Promise<void> {
-    await this.redis.hset(this.keys.settings, name, String(value));
+    const g = this.keys.global;
+    await this.#s.call('setSetting', [g.settings, g.feed, g.version], [name, String(value), FEED_LENGTH]);
   }
 
   /** A config reload (SIGHUP) drops the site's runtime overrides, as Ocelot does. */
   async clearSettings(): Promise<void> {
-    await this.redis.del(this.keys.settings);
+    const g = this.keys.global;
+    await this.#s.call('setSetting', [g.settings, g.feed, g.version], ['', '', FEED_LENGTH]);
   }
 
   async torrentInfo(infoHash: Buffer): Promise<{ id: number; free: number } | undefined> {
-    const v = await this.redis.hget(this.keys.torrents, infoHash.toString('hex'));
-    if (!v) return undefined;
-    const [id, free] = v.split('|').map(Number);
-    return { id, free };
+    const [id, free] = await this.client.hmget(this.keys.torrent(infoHash).torrent, 'id', 'f');
+    return id === null ? undefined : { id: Number(id), free: Number(free ?? 0) };
   }
 
-  /** The user's peers, for report?get=user (undefined: unknown passkey). */
-  async userCounts(passkey: string): Promise<{ leeching: number; seeding: number } | undefined> {
-    const v = await this.redis.hget(this.keys.users, passkey);
-    if (!v) return undefined;
-    const uid = v.split('|')[0];
-    const [l, s] = await this.redis.hmget(this.keys.peerCounts, `${uid}:l`, `${uid}:s`);
-    return { leeching: Math.max(0, Number(l ?? 0)), seeding: Math.max(0, Number(s ?? 0)) };
+  /**
+   * Removed users whose peers must all have been reaped by now need no remembering. Workers may
+   * keep them in memory a while longer: harmless, they have no peers left to hide.
+   */
+  async pruneRemovedUsers(before: number): Promise<number> {
+    return this.client.zremrangebyscore(this.keys.global.removed, '-inf', `(${before}`);
   }
 
-  async peerCounts(): Promise<{ seeders: number; leechers: number; ipv4: number; ipv6: number }> {
-    const [s, l, v4, v6] = await this.redis.hmget(this.keys.peerCounts, 'seeders', 'leechers', 'v4', 'v6');
-    const n = (x: string | null): number => Math.max(0, Number(x ?? 0));
-    return { seeders: n(s), leechers: n(l), ipv4: n(v4), ipv6: n(v6) };
+  /** The user id of a passkey (the report's get=user asks MySQL for the counts). */
+  async userId(passkey: string): Promise<number | undefined> {
+    const v = await this.client.hget(this.keys.global.users, passkey);
+    return v === null ? undefined : Number(v.split('|')[0]);
+  }
+
+  /** Peers over every swarm: the sum of the shards' counters. */
+  async peerCounts(): Promise<PeerCounts> {
+    const all = await Promise.all(this.keys.shards().map((s) => this.client.hmget(s.counts, 's', 'l', '4', '6')));
+    const out: PeerCounts = { seeders: 0, leechers: 0, ipv4: 0, ipv6: 0 };
+    for (const [s, l, v4, v6] of all) {
+      out.seeders += Number(s ?? 0);
+      out.leechers += Number(l ?? 0);
+      out.ipv4 += Number(v4 ?? 0);
+      out.ipv6 += Number(v6 ?? 0);
+    }
+    // a counter briefly below zero (never expected) must not show as a negative count
+    return { seeders: Math.max(0, out.seeders), leechers: Math.max(0, out.leechers), ipv4: Math.max(0, out.ipv4), ipv6: Math.max(0, out.ipv6) };
   }
 }

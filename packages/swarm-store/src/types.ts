@@ -1,13 +1,27 @@
+import type { FreeType } from '@oncilla/rows';
+
+export type AnnounceEvent = 'started' | 'completed' | 'stopped' | 'none';
+
+/** The announcing user, as the worker's in-memory lists know it. */
+export interface AnnounceUser {
+  uid: number;
+  canLeech: boolean;
+  /** The user's IPs are never written to the DB. */
+  isProtected: boolean;
+}
+
 /** What a worker asks of the swarm store for one announce (already parsed and validated). */
 export interface AnnounceInput {
-  passkey: string;
   infoHash: Buffer;
-  /** A failure found by the worker that ranks before the whitelist check ('' when none). */
-  preError: string;
-  /** A failure found by the worker that ranks after the whitelist check ('' when none). */
-  postError: string;
+  user: AnnounceUser;
+  /**
+   * The worker's own failure (peer id, whitelist, address: '' when none). It ranks after the
+   * torrent check, so the store answers it only once the torrent is found (Ocelot's order).
+   */
+  error: string;
+  /** 20 bytes (anything when `error` is set). */
   peerId: Buffer;
-  event: 'started' | 'completed' | 'stopped' | 'none';
+  event: AnnounceEvent;
   left: number;
   uploaded: number;
   downloaded: number;
@@ -21,9 +35,6 @@ export interface AnnounceInput {
   plan: string;
   /** true for compact=0 replies, which list peer ids. */
   withPeerIds: boolean;
-  /** For xbt_files_users / xbt_snatched (blanked by the script for IP-protected users). */
-  ipText4: string;
-  ipText6: string;
   /** User-Agent, at most 51 characters (the column's size). */
   userAgent: string;
 }
@@ -35,17 +46,24 @@ export interface PeerEntry {
   peerId: Buffer;
 }
 
-/** Runtime overrides the site set through the update API (undefined: use the config). */
-export interface RuntimeSettings {
-  announceInterval?: number;
-  announceJitter?: number;
+interface Counts {
+  seeders: number;
+  leechers: number;
+  snatched: number;
+  /** The announce's transfer was bigger than the limits allow and was not credited. */
+  refusedTransfer: boolean;
 }
 
 export type AnnounceOutcome =
-  | { kind: 'failure'; reason: string; deletion?: { reason: number; time: number } }
-  | { kind: 'forbidden'; reason: string }
-  | { kind: 'ok'; seeders: number; leechers: number; snatched: number; settings: RuntimeSettings; peers: Buffer; peers6: Buffer }
-  | { kind: 'ok-list'; seeders: number; leechers: number; snatched: number; settings: RuntimeSettings; peers: PeerEntry[] };
+  | { kind: 'unregistered'; deletion?: { reason: number; time: number } }
+  /** The worker's own failure, now that the torrent is known. */
+  | { kind: 'failure'; reason: string }
+  /** The torrent's lists are missing from Redis (it lost them): the tracker is unavailable. */
+  | { kind: 'unavailable' }
+  /** Recorded, but the user may not leech. */
+  | { kind: 'forbidden' }
+  | ({ kind: 'ok'; peers: Buffer; peers6: Buffer } & Counts)
+  | ({ kind: 'ok-list'; peers: PeerEntry[] } & Counts);
 
 export interface ScrapeEntry {
   infoHash: Buffer;
@@ -54,7 +72,7 @@ export interface ScrapeEntry {
   downloaded: number;
 }
 
-export type ScrapeOutcome = { kind: 'failure'; reason: string } | { kind: 'ok'; files: ScrapeEntry[] };
+export type ScrapeOutcome = { kind: 'unavailable' } | { kind: 'ok'; files: ScrapeEntry[] };
 
 export interface ReapResult {
   torrents: number;
@@ -65,7 +83,9 @@ export interface ReapResult {
 /** The narrow interface the tracker needs from swarm storage (chihaya's PeerStore idea). */
 export interface PeerStore {
   announce(input: AnnounceInput): Promise<AnnounceOutcome>;
-  scrape(passkey: string, infoHashes: Buffer[]): Promise<ScrapeOutcome>;
+  scrape(infoHashes: Buffer[]): Promise<ScrapeOutcome>;
   /** Removes every peer not seen since `cutoff` (unix seconds), bounded work per call. */
   reap(cutoff: number): Promise<ReapResult>;
 }
+
+export type { FreeType };

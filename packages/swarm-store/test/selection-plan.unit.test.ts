@@ -14,15 +14,20 @@ it('requesters with IPv6 get IPv6 endpoints, then IPv4 endpoints of IPv4-only pe
   assert.equal(selectionPlan(false, true), 'l6lo');
 });
 
-it('keeps one torrent\'s keys in one hash slot', () => {
-  const t = keySchema('x:').torrent('abcd');
-  for (const k of Object.values(t)) assert.match(k, /\{abcd\}$/);
+it('keeps a torrent\'s keys and its shard\'s under one hash tag, the first byte of the info_hash', () => {
+  const k = keySchema('x:');
+  const t = k.torrent(Buffer.from('ab' + '00'.repeat(19), 'hex'));
+  assert.equal(t.shard.shard, 0xab);
+  for (const key of [t.torrent, t.seeders, t.leechers, ...Object.values(t.shard).filter((v) => typeof v === 'string')]) {
+    assert.match(String(key), /^x:\{171\}/);
+  }
+  for (const key of Object.values(k.global)) assert.match(key, /^x:\{g\}/);
 });
 
 it('names scripts after their job and key count, and inlines includes once', () => {
   const scripts = loadScripts();
   const announce = scripts.find((s) => s.name === 'announce');
-  assert.equal(announce?.numberOfKeys, 25);
+  assert.equal(announce?.numberOfKeys, 9);
   assert.equal(scripts.find((s) => s.name === 'scrape')?.numberOfKeys, undefined);
   assert.doesNotMatch(announce?.lua ?? '', /@include/);
   assert.equal((announce?.lua.match(/local function unpackPeer/g) ?? []).length, 1);

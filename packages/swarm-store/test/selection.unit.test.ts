@@ -62,6 +62,6 @@ it('starts at a random record and wraps around', () => {
 
 it('decodes non-compact records with their peer ids', () => {
   const pid = Buffer.from('-TS0001-000000000042');
-  const r = Buffer.concat([rec4(0x7f000001, 6881, 5), Buffer.from(pid.toString('hex'))]);
+  const r = Buffer.concat([rec4(0x7f000001, 6881, 5), pid]);
   assert.deepEqual(peerEntries([r], 4), [{ ip: Buffer.from([127, 0, 0, 1]), port: 6881, peerId: pid }]);
 });

@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { applyBatch, pruneFlushLog, type Pool, type RejectedRow } from '@oncilla/database';
-import type { FlushBatches, KeySchema } from '@oncilla/swarm-store';
-import type { Redis } from 'ioredis';
+import { applyBatches, pruneFlushLog, type Pool, type RejectedRow } from '@oncilla/database';
+import { readBatch, type FlushBatches, type KeySchema, type RedisClient, type ShardBatch } from '@oncilla/swarm-store';
 import type { Logger } from '../logger.js';
-import { parseBatch } from './parse-batch.js';
 
 export interface FlushStats {
   batches: number;
@@ -13,33 +11,40 @@ export interface FlushStats {
   failures: number;
   /** Seconds the oldest unflushed batch has waited (0 when nothing waits). */
   lagSeconds: number;
+  /** Rows waiting in Redis: not cut yet, and in batches being written. */
+  pendingRows: number;
+  batchRows: number;
   lastError: string;
 }
 
 /** Rows MySQL refused are kept here (newest last) for an operator to look at. */
 const REJECTED_KEEP = 10_000;
-const MAX_BACKOFF_MS = 60_000;
+/** Retries back off up to this, and start again from schedule_interval after a success. */
+const MAX_BACKOFF_MS = 15_000;
 const PRUNE_EVERY_MS = 3_600_000;
+/** A lag past this is logged (once per minute while it lasts). */
+const LAG_WARNING_SECONDS = 30;
 
 /**
  * The primary's flush loop. Every schedule_interval, if this primary holds the flush lease:
- * finish the unfinished batch or cut a new one from the pending rows, write it to MySQL
- * (exactly once per part, see @oncilla/database applyBatch), then delete it from Redis.
- * On a MySQL failure the batch stays in Redis and the loop backs off; announces keep
+ * finish each shard's unfinished batch or cut a new one from its pending rows, write them all
+ * to MySQL together (exactly once per part, see @oncilla/database applyBatches), then end them
+ * in Redis. On a MySQL failure the batches stay in Redis and the loop backs off; announces keep
  * coalescing into the pending rows meanwhile.
  */
 export class Flusher {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  readonly stats: FlushStats = { batches: 0, rows: 0, rejected: 0, failures: 0, lagSeconds: 0, lastError: '' };
+  readonly stats: FlushStats = { batches: 0, rows: 0, rejected: 0, failures: 0, lagSeconds: 0, pendingRows: 0, batchRows: 0, lastError: '' };
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<boolean> | undefined;
   #nextAttempt = 0;
   #backoff = 0;
   #lastPrune = 0;
+  #lastLagWarning = 0;
   #leader = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: KeySchema,
     private readonly batches: FlushBatches,
     private readonly pool: Pool,
@@ -52,7 +57,10 @@ export class Flusher {
   }
 
   start(): void {
-    this.#timer = setInterval(() => void this.tick(), this.intervalSeconds * 1000);
+    this.#timer = setInterval(() => {
+      void this.tick();
+      void this.measure();
+    }, this.intervalSeconds * 1000);
     this.#timer.unref();
   }
 
@@ -76,6 +84,25 @@ export class Flusher {
     this.#timer = undefined;
   }
 
+  /**
+   * The backlog and the lag, every tick even while a flush hangs: the lag is the age of the
+   * oldest batch under way, so a stuck MySQL shows.
+   */
+  async measure(): Promise<void> {
+    try {
+      const b = await this.batches.backlog();
+      this.stats.pendingRows = b.pendingRows;
+      this.stats.batchRows = b.batchRows;
+      this.stats.lagSeconds = b.oldestBatchAt === undefined ? 0 : Math.max(0, Math.floor(Date.now() / 1000) - b.oldestBatchAt);
+      if (this.stats.lagSeconds >= LAG_WARNING_SECONDS && Date.now() - this.#lastLagWarning > 60_000) {
+        this.#lastLagWarning = Date.now();
+        this.log.warn({ lagSeconds: this.stats.lagSeconds, rows: b.batchRows + b.pendingRows }, `the flush is ${this.stats.lagSeconds} s behind`);
+      }
+    } catch {
+      // Redis away: the announces say so; the figures stay as they were
+    }
+  }
+
   /** One scheduled run; never overlaps another. */
   async tick(): Promise<boolean> {
     if (this.#running) return false;
@@ -91,15 +118,13 @@ export class Flusher {
   /** Flushes until nothing is pending (graceful shutdown), or until the deadline. */
   async drain(deadline: number): Promise<boolean> {
     if (this.#running) await this.#running.catch(() => undefined);
-    this.#nextAttempt = 0;
     while (Date.now() < deadline) {
       this.#nextAttempt = 0;
       const did = await this.tick();
       if (!did) {
         if (this.stats.lastError) return false;
-        const sizes = await this.batches.pendingSizes();
-        const current = await this.batches.current();
-        if (!current && Object.values(sizes).every((n) => n === 0)) return true;
+        const b = await this.batches.backlog();
+        if (b.pendingRows + b.batchRows === 0) return true;
         // another primary holds the lease: it will flush what is left
         if (!(await this.batches.holdLease(this.owner, this.leaseTtlMs))) return true;
       }
@@ -108,7 +133,12 @@ export class Flusher {
   }
 
   async releaseLease(): Promise<void> {
-    await this.batches.releaseLease(this.owner).catch(() => undefined);
+    try {
+      await this.batches.releaseLease(this.owner);
+    } catch (err) {
+      // the lease then lapses after its TTL; say so, the next holder waits that long
+      this.log.warn(`releasing the flush lease failed (${(err as Error).message}); it lapses in ${this.leaseTtlMs / 1000} s`);
+    }
   }
 
   async #flushIfLeader(): Promise<boolean> {
@@ -124,8 +154,7 @@ export class Flusher {
       this.stats.lastError = (err as Error).message;
       this.#backoff = Math.min(Math.max(this.#backoff * 2, this.intervalSeconds * 1000), MAX_BACKOFF_MS);
       this.#nextAttempt = Date.now() + this.#backoff;
-      const current = await this.batches.current().catch(() => null);
-      this.stats.lagSeconds = current ? Math.floor(Date.now() / 1000) - current.startedAt : this.stats.lagSeconds;
+      await this.measure();
       this.log.error(
         { err: this.stats.lastError, lagSeconds: this.stats.lagSeconds, retryInMs: this.#backoff },
         `flush failed; pending rows stay in Redis, behind by ${this.stats.lagSeconds} s, retrying in ${Math.round(this.#backoff / 1000)} s`,
@@ -135,16 +164,13 @@ export class Flusher {
   }
 
   async #flushOnce(): Promise<boolean> {
-    const now = Math.floor(Date.now() / 1000);
-    const ref = await this.batches.begin(randomBytes(12).toString('hex'), now);
-    if (!ref) {
-      this.stats.lagSeconds = 0;
-      return false;
-    }
-    if (!ref.fresh) this.log.warn({ batch: ref.id }, 'resuming an unfinished flush batch');
     const started = Date.now();
-    const batch = parseBatch(ref.id, await this.batches.read());
-    const result = await applyBatch(this.pool, batch, {
+    const cut = await this.batches.begin(Math.floor(started / 1000));
+    if (cut.length === 0) return false;
+    const resumed = cut.filter((b) => !b.fresh);
+    if (resumed.length) this.log.warn({ batches: resumed.map((b) => b.id) }, `resuming ${resumed.length} unfinished flush batch(es)`);
+    const batches = await Promise.all(cut.map(async (b: ShardBatch) => readBatch(b.id, await this.batches.read(b))));
+    const result = await applyBatches(this.pool, batches, {
       log: {
         info: (m) => this.log.info(m),
         warn: (m) => this.log.warn(m),
@@ -152,13 +178,12 @@ export class Flusher {
       },
       onRejected: (r) => this.#setAside(r),
     });
-    await this.batches.end(ref.id);
-    this.stats.batches++;
+    await Promise.all(cut.map((b) => this.batches.end(b)));
+    this.stats.batches += cut.length;
     this.stats.rows += result.rows;
     this.stats.rejected += result.rejected;
-    this.stats.lagSeconds = 0;
     this.log.info(
-      { batch: ref.id, rows: result.rows, parts: result.parts, skipped: result.skipped, rejected: result.rejected, ms: Date.now() - started },
+      { shards: cut.length, rows: result.rows, parts: result.parts, skipped: result.skipped, rejected: result.rejected, ms: Date.now() - started },
       'flushed',
     );
     if (Date.now() - this.#lastPrune > PRUNE_EVERY_MS) {
@@ -173,6 +198,7 @@ export class Flusher {
     const json = JSON.stringify(r, (_k, v: unknown) =>
       v && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer' ? Buffer.from((v as { data: number[] }).data).toString('hex') : v);
     this.log.warn({ table: r.table, reason: r.reason }, 'row refused by MySQL, set aside');
-    await this.redis.multi().rpush(this.keys.flushRejected, json).ltrim(this.keys.flushRejected, -REJECTED_KEEP, -1).exec();
+    const key = this.keys.global.flushRejected;
+    await this.redis.multi().rpush(key, json).ltrim(key, -REJECTED_KEEP, -1).exec();
   }
 }

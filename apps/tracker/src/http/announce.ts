@@ -1,4 +1,8 @@
 import {
+  CLIENT_NOT_WHITELISTED,
+  LEECHING_FORBIDDEN,
+  PASSKEY_NOT_FOUND,
+  TRACKER_UNAVAILABLE,
   checkPeerId,
   clampNumwant,
   encodeAnnounce,
@@ -13,7 +17,7 @@ import {
   type Cidr,
   type Query,
 } from '@oncilla/protocol';
-import { selectionPlan, type AnnounceOutcome, type PeerStore } from '@oncilla/swarm-store';
+import { selectionPlan, type PeerStore, type SiteLists } from '@oncilla/swarm-store';
 import { announceInterval } from './interval.js';
 import type { HandlerSettings } from './settings.js';
 import type { WorkerStats } from './stats.js';
@@ -29,40 +33,58 @@ export interface ClientInfo {
 
 export interface AnnounceDeps {
   store: PeerStore;
+  /** The worker's in-memory passkeys, whitelist and the site's runtime settings. */
+  lists: Pick<SiteLists, 'user' | 'whitelisted' | 'settings'>;
+  /** Whether the lists are known to be current (else: temporarily unavailable). */
+  listsFresh: () => boolean;
   settings: () => HandlerSettings;
   trustedProxies: () => Cidr[];
   stats: WorkerStats;
   now?: () => number;
+  /** An announce's transfer was too big to credit (a cheat signal). */
+  onRefusedTransfer?: (uid: number, infoHash: Buffer) => void;
 }
 
-/** One announce: parse and validate locally, one store round trip, encode the reply. */
+/**
+ * One announce: the passkey and the worker's own checks from memory, then one store round
+ * trip, then the reply. Failures keep Ocelot's order: passkey, torrent, peer id, whitelist,
+ * address; the torrent is found in the store, so the worker's failure travels with the call.
+ */
 export async function handleAnnounce(deps: AnnounceDeps, passkey: string, q: Query, client: ClientInfo): Promise<Buffer> {
   const s = deps.settings();
-  deps.stats.announcements++;
+  const stats = deps.stats;
+  stats.announcements++;
+  const fail = (reason: string): Buffer => {
+    stats.failure(reason);
+    return encodeFailure(reason);
+  };
+  if (!deps.listsFresh()) return fail(TRACKER_UNAVAILABLE);
+  const user = deps.lists.user(passkey);
+  if (!user) return fail(PASSKEY_NOT_FOUND);
+
   const params = parseAnnounce(q, { userAgent: client.userAgent });
-  const peerIdError = checkPeerId(params.peerId);
   const addrs = resolvePeerAddresses({
     remoteAddress: client.remoteAddress,
     xForwardedFor: client.xForwardedFor,
     trustedProxies: deps.trustedProxies(),
     allowClientIp: s.allowClientIp,
     allowPrivate: s.allowPrivatePeers,
-    // the user is known only inside the script, which blanks the texts for IP-protected users
-    isProtected: false,
+    isProtected: user.isProtected,
     ip: params.ip,
     ipv4: params.ipv4,
     ipv6: params.ipv6,
   });
-  const addrError = typeof addrs === 'string' ? addrs : '';
+  const peerIdError = checkPeerId(params.peerId);
+  const peerId = params.peerId ?? Buffer.alloc(0);
+  const error = peerIdError ?? (!deps.lists.whitelisted(peerId) ? CLIENT_NOT_WHITELISTED : typeof addrs === 'string' ? addrs : '');
   const a4 = typeof addrs === 'string' ? undefined : addrs.a4;
   const a6 = typeof addrs === 'string' ? undefined : addrs.a6;
 
-  const outcome: AnnounceOutcome = await deps.store.announce({
-    passkey,
+  const outcome = await deps.store.announce({
     infoHash: params.infoHash,
-    preError: peerIdError ?? '',
-    postError: addrError,
-    peerId: params.peerId ?? Buffer.alloc(0),
+    user,
+    error,
+    peerId,
     event: params.event,
     left: params.left,
     uploaded: params.uploaded,
@@ -74,36 +96,34 @@ export async function handleAnnounce(deps: AnnounceDeps, passkey: string, q: Que
     numwant: clampNumwant(params.numwantRaw, s.numwantLimit),
     plan: selectionPlan(params.left > 0, a6 !== undefined),
     withPeerIds: !params.compact,
-    ipText4: typeof addrs === 'string' ? '' : addrs.text4,
-    ipText6: typeof addrs === 'string' ? '' : addrs.text6,
     userAgent: (params.userAgent ?? '').slice(0, USER_AGENT_COLUMN),
   });
 
   switch (outcome.kind) {
-    case 'failure': {
-      let reason = outcome.reason;
-      if (outcome.deletion) {
-        const now = deps.now?.() ?? Math.floor(Date.now() / 1000);
-        const fresh = now - outcome.deletion.time < s.delReasonLifetime;
-        reason = unregisteredTorrentMessage(fresh ? outcome.deletion.reason : undefined);
-      }
-      deps.stats.failure(reason);
-      return encodeFailure(reason);
+    case 'unregistered': {
+      const now = deps.now?.() ?? Math.floor(Date.now() / 1000);
+      const d = outcome.deletion;
+      return fail(unregisteredTorrentMessage(d && now - d.time < s.delReasonLifetime ? d.reason : undefined));
     }
+    case 'failure':
+      return fail(outcome.reason);
+    case 'unavailable':
+      return fail(TRACKER_UNAVAILABLE);
     case 'forbidden':
-      deps.stats.succAnnouncements++;
-      deps.stats.failure(outcome.reason);
-      return encodeFailure(outcome.reason);
+      stats.succAnnouncements++;
+      return fail(LEECHING_FORBIDDEN);
     case 'ok':
     case 'ok-list': {
-      deps.stats.succAnnouncements++;
+      stats.succAnnouncements++;
+      if (outcome.refusedTransfer) deps.onRefusedTransfer?.(user.uid, params.infoHash);
       // the site may override the interval at run time (update_announce_interval / _jitter)
-      const base = outcome.settings.announceInterval ?? s.announceInterval;
+      const override = deps.lists.settings;
+      const base = override.announceInterval ?? s.announceInterval;
       const head = {
         complete: outcome.seeders,
         downloaded: outcome.snatched,
         incomplete: outcome.leechers,
-        interval: announceInterval(base, outcome.seeders, outcome.settings.announceJitter ?? s.announceJitter),
+        interval: announceInterval(base, outcome.seeders, override.announceJitter ?? s.announceJitter),
         minInterval: base,
         externalIp: typeof addrs === 'string' ? undefined : externalIp(addrs),
       };

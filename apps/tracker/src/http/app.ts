@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { classifyPath, encodeFailure, NOTHING_TO_SEE_HERE, parseQuery, type Cidr, type Query } from '@oncilla/protocol';
-import type { PeerStore } from '@oncilla/swarm-store';
+import { AUTHENTICATION_FAILURE, GET_STRING_TOO_LONG, INVALID_ACTION, MALFORMED_HTTP_REQUEST, TRACKER_UNAVAILABLE, classifyPath, encodeFailure, NOTHING_TO_SEE_HERE, parseQuery, type Cidr, type Query } from '@oncilla/protocol';
+import type { PeerStore, SiteLists } from '@oncilla/swarm-store';
 import { handleAnnounce } from './announce.js';
 import { handleScrape } from './scrape.js';
 import type { HandlerSettings } from './settings.js';
@@ -10,14 +10,19 @@ import type { WorkerStats } from './stats.js';
 
 export interface AppDeps {
   store: PeerStore;
+  /** The worker's in-memory passkeys, whitelist and runtime settings. */
+  lists: Pick<SiteLists, 'user' | 'whitelisted' | 'settings'>;
+  /** Whether the lists are known to be current (announces and scrapes wait for that). */
+  listsFresh: () => boolean;
+  onRefusedTransfer?: (uid: number, infoHash: Buffer) => void;
   settings: () => HandlerSettings;
   trustedProxies: () => Cidr[];
   stats: WorkerStats;
   /** Set while the process drains for shutdown: every request gets Ocelot's unavailable failure. */
   closing?: () => boolean;
-  /** Site update and report routes (the control plane); absent until it is wired in. */
+  /** Site update and report routes (absent: they answer Invalid action). */
   control?: {
-    update(q: Query): Promise<string>;
+    update(q: Query): Promise<string | Buffer>;
     report(q: Query): Promise<{ body: string; type: string }>;
   };
   log?: { error(obj: unknown, msg: string): void };
@@ -27,7 +32,7 @@ export interface AppDeps {
   ready?: () => boolean;
 }
 
-export const UNAVAILABLE = 'The tracker is temporarily unavailable.';
+
 
 function send(reply: FastifyReply, settings: HandlerSettings, body: Buffer | string, close = false, type = 'text/plain'): FastifyReply {
   reply.header('content-type', type);
@@ -53,7 +58,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // A URL Node parses but find-my-way rejects still gets a bencoded answer.
     frameworkErrors(err, req, reply) {
       deps.stats.errors++;
-      void send((reply as FastifyReply).code(200), deps.settings(), encodeFailure('Malformed HTTP request'), true);
+      void send((reply as FastifyReply).code(200), deps.settings(), encodeFailure(MALFORMED_HTTP_REQUEST), true);
     },
   });
 
@@ -61,17 +66,17 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     deps.stats.errors++;
     deps.log?.error({ err: (err as Error).message }, 'request failed');
     // A store or database error is the tracker's trouble, not the client's.
-    void send(reply.code(200), deps.settings(), encodeFailure(UNAVAILABLE), true);
+    void send(reply.code(200), deps.settings(), encodeFailure(TRACKER_UNAVAILABLE), true);
   });
 
   app.setNotFoundHandler((req, reply) => {
-    void send(reply.code(200), deps.settings(), encodeFailure('Invalid action'), true);
+    void send(reply.code(200), deps.settings(), encodeFailure(INVALID_ACTION), true);
   });
 
   const route = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     deps.stats.requests++;
     const s = deps.settings();
-    if (req.url.length > s.maxRequestSize) return send(reply, s, encodeFailure('GET string too long'), true);
+    if (req.url.length > s.maxRequestSize) return send(reply, s, encodeFailure(GET_STRING_TOO_LONG), true);
     // Operator endpoints (no 32-character key, so they never collide with Ocelot's routes).
     if (req.url === '/health') return send(reply, s, 'ok\n');
     if (req.url === '/ready') {
@@ -88,7 +93,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const c = classifyPath(req.url);
     if (c.kind === 'nothing-to-see') return send(reply, s, NOTHING_TO_SEE_HERE, true, 'text/html');
     if (c.kind === 'failure') return send(reply, s, encodeFailure(c.reason), true);
-    if (deps.closing?.()) return send(reply, s, encodeFailure(UNAVAILABLE), true);
+    if (deps.closing?.()) return send(reply, s, encodeFailure(TRACKER_UNAVAILABLE), true);
     const q = req.query as Query;
     switch (c.kind) {
       case 'announce':
@@ -98,13 +103,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
           userAgent: headerValue(req.headers['user-agent']),
         }));
       case 'scrape':
-        return send(reply, s, await handleScrape(deps.store, deps.stats, c.key, q));
+        return send(reply, s, await handleScrape(deps, c.key, q));
       case 'update':
       case 'report': {
         // The site reads until EOF and wants the text after the last \n: always close.
         const secret = c.kind === 'update' ? s.sitePassword : s.reportPassword;
-        if (!safeEqual(c.key, secret)) return send(reply, s, encodeFailure('Authentication failure'), true);
-        if (!deps.control) return send(reply, s, encodeFailure('Invalid action'), true);
+        if (!safeEqual(c.key, secret)) return send(reply, s, encodeFailure(AUTHENTICATION_FAILURE), true);
+        if (!deps.control) return send(reply, s, encodeFailure(INVALID_ACTION), true);
         if (c.kind === 'update') return send(reply, s, await deps.control.update(q), true);
         const r = await deps.control.report(q);
         return send(reply, s, r.body, true, r.type);

@@ -3,8 +3,15 @@
  * always ending in `success`; plus `get=stats&format=json`.
  */
 import { lastValue, type Query } from '@oncilla/protocol';
-import type { SiteControl } from '@oncilla/swarm-store';
+import type { PeerCounts } from '@oncilla/swarm-store';
 import type { ClusterStats } from './stats.js';
+
+export interface ReportDeps {
+  stats: () => ClusterStats;
+  peerCounts: () => Promise<PeerCounts>;
+  /** A user's seeding and leeching peers (undefined: unknown passkey). */
+  userPeers: (passkey: string) => Promise<{ leeching: number; seeding: number } | undefined>;
+}
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
@@ -40,10 +47,11 @@ export interface ReportReply {
   type: 'text/plain' | 'application/json';
 }
 
-export async function handleReport(control: SiteControl, stats: () => ClusterStats, q: Query, now = () => Math.floor(Date.now() / 1000)): Promise<ReportReply> {
+export async function handleReport(deps: ReportDeps, q: Query, now = () => Math.floor(Date.now() / 1000)): Promise<ReportReply> {
+  const stats = deps.stats;
   const get = lastValue(q, 'get') ?? '';
   if (get === 'stats') {
-    const peers = await control.peerCounts();
+    const peers = await deps.peerCounts();
     if (lastValue(q, 'format') === 'json') {
       const c = stats();
       return { type: 'application/json', body: JSON.stringify({ uptimeSeconds: now() - c.startedAt, ...c.totals, requestRate: c.requestRate, connectionRate: c.connectionRate, ...peers, perWorker: c.perWorker, flush: c.flush }) };
@@ -53,7 +61,7 @@ export async function handleReport(control: SiteControl, stats: () => ClusterSta
   if (get === 'user') {
     const key = lastValue(q, 'key') ?? '';
     if (key === '') return { type: 'text/plain', body: 'Invalid action\nsuccess' };
-    const u = await control.userCounts(key);
+    const u = await deps.userPeers(key);
     return { type: 'text/plain', body: u ? `${u.leeching} leeching\n${u.seeding} seeding\nsuccess` : 'success' };
   }
   return { type: 'text/plain', body: 'Invalid action\nsuccess' };

@@ -1,6 +1,6 @@
 import type { Server, Socket } from 'node:net';
 
-/** Per-worker counters; the primary adds every worker's up (cluster-stats.ts). */
+/** Per-worker counters; the primary adds every worker's up and sends the sums back. */
 export class WorkerStats {
   requests = 0;
   announcements = 0;
@@ -82,7 +82,10 @@ export interface ClusterStats {
     batches: number;
     failures: number;
     rejected: number;
+    /** Rows waiting in Redis: `pending` (not cut yet) and `batch` (being written). */
     pending: Record<string, number>;
+    /** Every row not yet in MySQL (pending and batch): 0 once the flush has caught up. */
+    pendingRows: number;
   };
 }
 

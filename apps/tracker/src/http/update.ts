@@ -1,17 +1,41 @@
 /**
- * GET /<site_password>/update?action=… (ocelot-behaviour §8, gazellepw-integration §1). Every
- * action, known or not, answers `success` once applied. The outcome goes to the log, with
- * user ids but never passkeys.
+ * GET /<site_password>/update?action=… : the site's changes to the tracker's lists. Every
+ * parameter of an action is checked first (parseUpdate, pure); only a valid action changes
+ * anything, and then `success`. An unknown action is `success` too, as in Ocelot. The outcome
+ * goes to the log with user ids, never passkeys.
  */
-import { lastValue, parseInt32, parseInt64, type Query } from '@oncilla/protocol';
-import { freeTypeOf, type SiteControl } from '@oncilla/swarm-store';
+import { encodeFailure, invalidParameterMessage, lastValue, type Query } from '@oncilla/protocol';
+import { freeTypeOf, type FreeType } from '@oncilla/rows';
+import type { SiteControl } from '@oncilla/swarm-store';
 
 export interface UpdateLog {
   info(msg: string): void;
 }
 
+export type UpdateAction =
+  | { action: 'add_torrent'; infoHash: Buffer; id: number; free: FreeType }
+  | { action: 'update_torrents'; infoHashes: Buffer[]; free: FreeType }
+  | { action: 'delete_torrent'; infoHash: Buffer; reason: number }
+  | { action: 'add_token' | 'remove_token'; infoHash: Buffer; userId: number }
+  | { action: 'add_user'; passkey: string; id: number; isProtected: boolean }
+  | { action: 'remove_users'; passkeys: string[] }
+  | { action: 'update_user'; passkey: string; canLeech?: boolean; isProtected?: boolean }
+  | { action: 'change_passkey'; oldKey: string; newKey: string }
+  | { action: 'edit_whitelist'; remove?: Buffer; add?: Buffer }
+  | { action: 'update_announce_interval' | 'update_announce_jitter'; value: number }
+  | { action: 'info_torrent'; infoHash: Buffer }
+  | { action: 'unknown'; name: string };
+
+export type ParsedUpdate = UpdateAction | { invalid: string };
+
+const INT32_MAX = 2 ** 31 - 1;
+/** Passkeys are 32 printable characters: the route can only ever match such keys. */
+const PASSKEY = /^[\x21-\x7e]{32}$/;
+
+class Invalid extends Error {}
+
 /** The site's info_hash and peer ids arrive percent-decoded by the query parser (latin1). */
-const bytes = (v: string | undefined): Buffer => Buffer.from(v ?? '', 'latin1');
+const bytes = (v: string): Buffer => Buffer.from(v, 'latin1');
 
 function chunks(s: string, size: number): string[] {
   const out: string[] = [];
@@ -19,98 +43,183 @@ function chunks(s: string, size: number): string[] {
   return out;
 }
 
-export async function handleUpdate(control: SiteControl, q: Query, log: UpdateLog, now = () => Math.floor(Date.now() / 1000)): Promise<string> {
+/** Reads and checks every parameter of an update; `{ invalid }` names the first bad one. */
+export function parseUpdate(q: Query): ParsedUpdate {
   const p = (k: string): string | undefined => lastValue(q, k);
+  const need = (k: string): string => {
+    const v = p(k);
+    if (v === undefined) throw new Invalid(k);
+    return v;
+  };
+  const infoHash = (k = 'info_hash'): Buffer => {
+    const v = need(k);
+    if (v.length !== 20) throw new Invalid(k);
+    return bytes(v);
+  };
+  const id = (k: string): number => {
+    const v = need(k);
+    if (!/^\d{1,10}$/.test(v) || Number(v) < 1 || Number(v) > INT32_MAX) throw new Invalid(k);
+    return Number(v);
+  };
+  const passkey = (k: string): string => {
+    const v = need(k);
+    if (!PASSKEY.test(v)) throw new Invalid(k);
+    return v;
+  };
+  const flag = (k: string): boolean | undefined => {
+    const v = p(k);
+    if (v === undefined) return undefined;
+    if (v !== '0' && v !== '1') throw new Invalid(k);
+    return v === '1';
+  };
+  const count = (k: string): number => {
+    const v = need(k);
+    if (!/^\d{1,9}$/.test(v)) throw new Invalid(k);
+    return Number(v);
+  };
+  const prefix = (k: string): Buffer => {
+    const v = need(k);
+    if (v.length > 20) throw new Invalid(k);
+    return bytes(v);
+  };
   const action = p('action') ?? '';
-  switch (action) {
-    case 'add_torrent': {
-      const added = await control.addTorrent(bytes(p('info_hash')), parseInt32(p('id')), freeTypeOf(p('freetorrent')));
-      log.info(`${added ? 'Added' : 'Updated'} torrent ${parseInt32(p('id'))} (free type ${freeTypeOf(p('freetorrent'))})`);
-      break;
+  try {
+    switch (action) {
+      case 'add_torrent':
+        return { action, infoHash: infoHash(), id: id('id'), free: freeTypeOf(p('freetorrent')) };
+      case 'update_torrent':
+        return { action: 'update_torrents', infoHashes: [infoHash()], free: freeTypeOf(p('freetorrent')) };
+      case 'update_torrents': {
+        const all = need('info_hashes');
+        if (all.length === 0 || all.length % 20 !== 0) throw new Invalid('info_hashes');
+        return { action, infoHashes: chunks(all, 20).map(bytes), free: freeTypeOf(p('freetorrent')) };
+      }
+      case 'delete_torrent': {
+        const raw = p('reason');
+        if (raw !== undefined && !/^-?\d{1,9}$/.test(raw)) throw new Invalid('reason');
+        return { action, infoHash: infoHash(), reason: raw === undefined ? -1 : Number(raw) };
+      }
+      case 'add_token':
+      case 'remove_token':
+        return { action, infoHash: infoHash(), userId: id('userid') };
+      case 'add_user':
+        return { action, passkey: passkey('passkey'), id: id('id'), isProtected: p('visible') === '0' };
+      case 'remove_user':
+        return { action: 'remove_users', passkeys: [passkey('passkey')] };
+      case 'remove_users': {
+        const all = need('passkeys');
+        if (all.length === 0 || all.length % 32 !== 0) throw new Invalid('passkeys');
+        const keys = chunks(all, 32);
+        if (!keys.every((k) => PASSKEY.test(k))) throw new Invalid('passkeys');
+        return { action, passkeys: keys };
+      }
+      case 'update_user': {
+        const canLeech = flag('can_leech');
+        const visible = flag('visible');
+        return { action, passkey: passkey('passkey'), canLeech, isProtected: visible === undefined ? undefined : !visible };
+      }
+      case 'change_passkey':
+        return { action, oldKey: passkey('oldpasskey'), newKey: passkey('newpasskey') };
+      case 'add_whitelist':
+        return { action: 'edit_whitelist', add: prefix('peer_id') };
+      case 'remove_whitelist':
+        return { action: 'edit_whitelist', remove: prefix('peer_id') };
+      case 'edit_whitelist':
+        return { action, remove: prefix('old_peer_id'), add: prefix('new_peer_id') };
+      case 'update_announce_interval':
+        return { action, value: count('new_announce_interval') };
+      case 'update_announce_jitter':
+        return { action, value: count('new_announce_jitter') };
+      case 'info_torrent':
+        return { action, infoHash: infoHash() };
+      default:
+        return { action: 'unknown', name: action };
     }
-    case 'update_torrent': {
-      const n = await control.setFreeType([bytes(p('info_hash'))], freeTypeOf(p('freetorrent')));
-      log.info(n ? `Updated torrent free type to ${freeTypeOf(p('freetorrent'))}` : 'Failed to find torrent to update');
+  } catch (err) {
+    if (err instanceof Invalid) return { invalid: err.message };
+    throw err;
+  }
+}
+
+export interface UpdateContext {
+  now: () => number;
+  /** del_reason_lifetime: how long a deleted torrent's reason is kept. */
+  reasonLifetime: () => number;
+}
+
+/** Applies a checked action; returns `success` (the site reads the text after the last newline). */
+export async function applyUpdate(control: SiteControl, u: UpdateAction, log: UpdateLog, ctx: UpdateContext): Promise<string> {
+  switch (u.action) {
+    case 'add_torrent': {
+      const added = await control.addTorrent(u.infoHash, u.id, u.free);
+      log.info(`${added ? 'Added' : 'Updated'} torrent ${u.id} (free type ${u.free})`);
       break;
     }
     case 'update_torrents': {
-      // concatenated 20-byte hashes; a short last chunk is still looked up (it will not match)
-      const hashes = chunks(p('info_hashes') ?? '', 20).map((h) => bytes(h));
-      const n = await control.setFreeType(hashes, freeTypeOf(p('freetorrent')));
-      log.info(`Updated free type of ${n} of ${hashes.length} torrents`);
+      const n = await control.setFreeType(u.infoHashes, u.free);
+      log.info(`Updated free type of ${n} of ${u.infoHashes.length} torrents to ${u.free}`);
       break;
     }
     case 'delete_torrent': {
-      const raw = p('reason');
-      const reason = raw === undefined ? -1 : parseInt32(raw);
-      const id = await control.deleteTorrent(bytes(p('info_hash')), reason, now());
-      log.info(id ? `Deleting torrent ${id} for the reason code ${reason}` : 'Failed to find torrent to delete');
+      const id = await control.deleteTorrent(u.infoHash, u.reason, ctx.now(), ctx.reasonLifetime());
+      log.info(id ? `Deleting torrent ${id} for the reason code ${u.reason}` : 'Failed to find torrent to delete');
       break;
     }
     case 'add_token':
     case 'remove_token': {
-      const uid = parseInt32(p('userid'));
-      const found = await control.setToken(bytes(p('info_hash')), uid, action === 'add_token');
-      log.info(found ? `${action === 'add_token' ? 'Added' : 'Removed'} token for user ${uid}` : `Failed to find torrent for ${action} (user ${uid})`);
+      const found = await control.setToken(u.infoHash, u.userId, u.action === 'add_token');
+      log.info(found ? `${u.action === 'add_token' ? 'Added' : 'Removed'} token for user ${u.userId}` : `Failed to find torrent for ${u.action} (user ${u.userId})`);
       break;
     }
     case 'add_user': {
-      const id = parseInt32(p('id'));
-      const added = await control.addUser(p('passkey') ?? '', id, p('visible') === '0');
-      log.info(added ? `Added user ${id}` : `User ${id} already known: undeleted`);
+      const added = await control.addUser(u.passkey, u.id, u.isProtected);
+      log.info(added ? `Added user ${u.id}` : `User ${u.id} already known: undeleted`);
       break;
     }
-    case 'remove_user':
     case 'remove_users': {
-      const keys = action === 'remove_user' ? [p('passkey') ?? ''] : chunks(p('passkeys') ?? '', 32);
-      const n = await control.removeUsers(keys.filter((k) => k.length > 0), now());
-      log.info(`Removed ${n} of ${keys.length} users`);
+      const n = await control.removeUsers(u.passkeys, ctx.now());
+      log.info(`Removed ${n} of ${u.passkeys.length} users`);
       break;
     }
     case 'update_user': {
-      const canLeech = p('can_leech');
-      const visible = p('visible');
-      const found = await control.updateUser(
-        p('passkey') ?? '',
-        canLeech === undefined ? undefined : canLeech !== '0',
-        visible === undefined ? undefined : visible === '0',
-      );
-      log.info(found ? `Updated user flags${canLeech !== undefined ? ` can_leech=${canLeech !== '0' ? 1 : 0}` : ''}${visible !== undefined ? ` visible=${visible}` : ''}` : 'Failed to find user to update');
+      const found = await control.updateUser(u.passkey, u.canLeech, u.isProtected);
+      const flags = `${u.canLeech !== undefined ? ` can_leech=${u.canLeech ? 1 : 0}` : ''}${u.isProtected !== undefined ? ` visible=${u.isProtected ? 0 : 1}` : ''}`;
+      log.info(found ? `Updated user flags${flags}` : 'Failed to find user to update');
       break;
     }
     case 'change_passkey': {
-      const changed = await control.changePasskey(p('oldpasskey') ?? '', p('newpasskey') ?? '');
+      const changed = await control.changePasskey(u.oldKey, u.newKey);
       log.info(changed ? 'Changed a passkey' : 'Passkey change ignored (unknown or unchanged)');
       break;
     }
-    case 'add_whitelist':
-      log.info(`Whitelist now has ${await control.editWhitelist(undefined, bytes(p('peer_id')))} entries`);
-      break;
-    case 'remove_whitelist':
-      log.info(`Whitelist now has ${await control.editWhitelist(bytes(p('peer_id')), undefined)} entries`);
-      break;
     case 'edit_whitelist':
-      log.info(`Whitelist now has ${await control.editWhitelist(bytes(p('old_peer_id')), bytes(p('new_peer_id')))} entries`);
+      log.info(`Whitelist now has ${await control.editWhitelist(u.remove, u.add)} entries`);
       break;
-    case 'update_announce_interval': {
-      const v = Math.max(0, parseInt64(p('new_announce_interval')));
-      await control.setSetting('announce_interval', v);
-      log.info(`Edited announce interval to ${v}`);
+    case 'update_announce_interval':
+      await control.setSetting('announce_interval', u.value);
+      log.info(`Edited announce interval to ${u.value}`);
       break;
-    }
-    case 'update_announce_jitter': {
-      const v = Math.max(0, parseInt64(p('new_announce_jitter')));
-      await control.setSetting('announce_jitter', v);
-      log.info(`Edited announce jitter to ${v}`);
+    case 'update_announce_jitter':
+      await control.setSetting('announce_jitter', u.value);
+      log.info(`Edited announce jitter to ${u.value}`);
       break;
-    }
     case 'info_torrent': {
-      const t = await control.torrentInfo(bytes(p('info_hash')));
+      const t = await control.torrentInfo(u.infoHash);
       log.info(t ? `Info for torrent ${t.id}: free type ${t.free}` : 'Failed to find torrent for info');
       break;
     }
-    default:
-      log.info(`Unknown update action '${action.slice(0, 40)}'`);
+    case 'unknown':
+      log.info(`Unknown update action '${u.name.slice(0, 40).replace(/[^\x20-\x7e]/g, '?')}'`);
   }
   return 'success';
+}
+
+/** The update route: a refused parameter is a bencoded failure, and nothing changes. */
+export async function handleUpdate(control: SiteControl, q: Query, log: UpdateLog, ctx: UpdateContext): Promise<string | Buffer> {
+  const u = parseUpdate(q);
+  if ('invalid' in u) {
+    log.info(`Refused an update: invalid ${u.invalid}`);
+    return encodeFailure(invalidParameterMessage(u.invalid));
+  }
+  return applyUpdate(control, u, log, ctx);
 }

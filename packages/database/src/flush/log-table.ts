@@ -45,9 +45,31 @@ export async function pruneFlushLog(pool: Pool, olderThanSeconds: number): Promi
   }
 }
 
-/** Every id already recorded for a batch (parts, split markers and set-aside rows). */
-export async function readApplied(db: Exec, batch: string): Promise<Set<string>> {
-  const rows = await db.select('SELECT part FROM oncilla_flush_log WHERE batch = ?', [batch]);
+/** Every id already recorded for these batches (parts, split markers and set-aside rows). */
+export async function readApplied(db: Exec, batches: readonly string[]): Promise<Set<string>> {
+  if (batches.length === 0) return new Set();
+  const rows = await db.select('SELECT part FROM oncilla_flush_log WHERE batch IN (?)', [batches]);
+  return new Set(rows.map((r) => String(r.part)));
+}
+
+/**
+ * Inserts every id of a group inside the current transaction, in one statement. False when
+ * one of them is already there (the caller then rolls back and goes part by part).
+ */
+export async function claimAll(db: Exec, ids: readonly string[], batch: string): Promise<boolean> {
+  try {
+    await db.run('INSERT INTO oncilla_flush_log (part, batch) VALUES ?', [ids.map((id) => [id, batchOf(id, batch)])]);
+    return true;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
+  }
+}
+
+/** The ids among `ids` that are recorded, as a locking read (see isRecorded). */
+export async function recordedAmong(db: Exec, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.select('SELECT part FROM oncilla_flush_log WHERE part IN (?) LOCK IN SHARE MODE', [ids]);
   return new Set(rows.map((r) => String(r.part)));
 }
 
@@ -58,7 +80,7 @@ export async function readApplied(db: Exec, batch: string): Promise<Set<string>>
  */
 export async function claim(db: Exec, id: string, batch: string): Promise<boolean> {
   try {
-    await db.run('INSERT INTO oncilla_flush_log (part, batch) VALUES (?, ?)', [id, batch]);
+    await db.run('INSERT INTO oncilla_flush_log (part, batch) VALUES (?, ?)', [id, batchOf(id, batch)]);
     return true;
   } catch (err) {
     if (isDuplicateKey(err)) return false;
@@ -68,7 +90,7 @@ export async function claim(db: Exec, id: string, batch: string): Promise<boolea
 
 /** Like claim, but an id that is already there is fine (markers that any flusher may set). */
 export async function mark(db: Exec, id: string, batch: string): Promise<void> {
-  await db.run('INSERT IGNORE INTO oncilla_flush_log (part, batch) VALUES (?, ?)', [id, batch]);
+  await db.run('INSERT IGNORE INTO oncilla_flush_log (part, batch) VALUES (?, ?)', [id, batchOf(id, batch)]);
 }
 
 /**
@@ -78,4 +100,13 @@ export async function mark(db: Exec, id: string, batch: string): Promise<void> {
 export async function isRecorded(db: Exec, id: string): Promise<boolean> {
   const rows = await db.select('SELECT part FROM oncilla_flush_log WHERE part = ? LOCK IN SHARE MODE', [id]);
   return rows.length > 0;
+}
+
+/**
+ * The batch a part id belongs to: the text before its first ':' (part ids are
+ * `${batch}:${table}:${n}[#...]` and batch ids never hold a ':'); `fallback` otherwise.
+ */
+function batchOf(id: string, fallback: string): string {
+  const at = id.indexOf(':');
+  return at > 0 ? id.slice(0, at) : fallback;
 }

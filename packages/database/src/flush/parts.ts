@@ -4,7 +4,7 @@
  * the same batch (a retry, or another host after the lease moved) derives the same part ids
  * and the same row positions inside each part.
  */
-import type { FlushBatch } from '../rows.js';
+import type { FlushBatch } from '@oncilla/rows';
 import type { Exec } from './exec.js';
 import { FREE_TORRENTS, PEERS, SNATCHES, TOKENS, TORRENTS, USERS, USER_TORRENTS, type TableSpec } from './tables.js';
 import type { FlushTable, RejectedRow, TableRows } from './types.js';
@@ -17,6 +17,8 @@ export interface Part {
   readonly id: string;
   readonly table: FlushTable;
   readonly size: number;
+  readonly spec: TableSpec<FlushTable>;
+  readonly rows: readonly unknown[];
   /** The user row i needs to exist (undefined: not checked for this table). */
   userOf(i: number): number | undefined;
   /** The torrent row i needs to exist (undefined: not checked for this table). */
@@ -59,19 +61,37 @@ function byText(a: object, b: object): number {
   return ta < tb ? -1 : ta > tb ? 1 : 0;
 }
 
-function makePart<T extends FlushTable>(id: string, spec: TableSpec<T>, rows: readonly TableRows[T][]): Part {
+function makePart<T extends FlushTable>(id: string, spec: TableSpec<T>, rows: readonly TableRows[T][], partOf: (i: number) => string = () => id): Part {
   return {
     id,
     table: spec.table,
     size: rows.length,
+    spec: spec as unknown as TableSpec<FlushTable>,
+    rows,
     userOf: (i) => spec.uid?.(rows[i]),
     torrentOf: (i) => spec.tid?.(rows[i]),
     invalid: (i) => spec.invalid(rows[i]),
     write: (db, indexes) => spec.write(db, indexes.map((i) => rows[i])),
     // The assertion only restores what TypeScript cannot correlate: `row` is a TableRows[T]
     // and `table` is T, which is exactly one member of the RejectedRow union.
-    rejected: (i, reason) => ({ table: spec.table, part: id, row: rows[i], reason }) as RejectedRow,
+    rejected: (i, reason) => ({ table: spec.table, part: partOf(i), row: rows[i], reason }) as RejectedRow,
   };
+}
+
+/**
+ * Several parts of one table as one: written in one statement and one transaction (the parts
+ * of many shards' batches at once), each row still set aside under its own part's id.
+ */
+export function joinParts(label: string, parts: readonly Part[]): Part {
+  const rows: unknown[] = [];
+  const owner: string[] = [];
+  for (const p of parts) {
+    for (const r of p.rows) {
+      rows.push(r);
+      owner.push(p.id);
+    }
+  }
+  return makePart(label, parts[0].spec, rows as TableRows[FlushTable][], (i) => owner[i]);
 }
 
 function partsOf<T extends FlushTable>(batchId: string, spec: TableSpec<T>, rows: readonly TableRows[T][], chunkSize: number): Part[] {

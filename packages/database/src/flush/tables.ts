@@ -2,7 +2,7 @@
  * How each kind of batch row is ordered, checked and written (ocelot-behaviour §10.3-§10.4,
  * with the strict-mode and junk-row fixes of §14 items 17, 18 and 31).
  */
-import type { PeerRow } from '../rows.js';
+import type { PeerRow } from '@oncilla/rows';
 import type { Exec } from './exec.js';
 import { bin, derivedRows, int, str, valueTuples } from './sql-literal.js';
 import type { FlushTable, TableRows } from './types.js';
@@ -52,10 +52,12 @@ export const TORRENTS: TableSpec<'torrents'> = {
   table: 'torrents',
   tid: (r) => r.tid,
   compare: (a, b) => cmp(a.tid, b.tid),
-  invalid: (r) =>
-    allSafe(r.tid, r.seeders, r.leechers, r.snatched, r.balance)
-      ? undefined
-      : firstProblem({ tid: r.tid, seeders: r.seeders, leechers: r.leechers, snatched: r.snatched, balance: r.balance }),
+  invalid: (r) => {
+    if (!allSafe(r.tid, r.seeders, r.leechers, r.snatched, r.balance)) {
+      return firstProblem({ tid: r.tid, seeders: r.seeders, leechers: r.leechers, snatched: r.snatched, balance: r.balance });
+    }
+    return r.seeders < 0 || r.leechers < 0 ? `no counts for torrent ${r.tid}` : undefined;
+  },
   async write(db, rows) {
     // Seeders, Leechers and balance are replaced (the later row wins), Snatched adds up.
     const merged = mergeBy(rows, (r) => r.tid, (a, b) => ({ ...b, snatched: a.snatched + b.snatched }));

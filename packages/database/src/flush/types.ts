@@ -6,7 +6,7 @@ import type {
   TorrentStatsRow,
   UserDeltaRow,
   UserTorrentRow,
-} from '../rows.js';
+} from '@oncilla/rows';
 
 /** The GazellePW table each kind of batch row is written to. */
 export interface TableRows {

@@ -1,0 +1,220 @@
+/**
+ * The reader of the pending rows that redis/includes/pendingRows.lua writes (the only writer):
+ * a shard's batch, as Redis holds it, becomes the typed rows the MySQL writer takes. Pure, so
+ * it is tested against rows written by the real script.
+ */
+import { formatIPv4, formatIPv6 } from '@oncilla/protocol';
+import type {
+  FlushBatch,
+  FreeTorrentRow,
+  PeerRow,
+  SnatchRow,
+  TokenUseRow,
+  TorrentStatsRow,
+  UserDeltaRow,
+  UserTorrentRow,
+} from '@oncilla/rows';
+
+/** A shard's batch as read from Redis: the pending hash's fields and values, and the completions. */
+export interface RawBatch {
+  /** field, value, field, value, ... (HSCAN's flat form) */
+  pending: Buffer[];
+  snatches: Buffer[];
+}
+
+/** The accounting block at the end of a peer's pending row. */
+export interface PeerAccount {
+  creditedUp: number;
+  creditedDown: number;
+  realUp: number;
+  realDown: number;
+  freeUp: number;
+  freeDown: number;
+  tokenDown: number;
+  seedtime: number;
+  snatches: number;
+  freeType: number;
+}
+
+const ACCOUNT_LEN = 56;
+/** kind .. active .. 2 x u56 .. 2 x u32 .. 2 x u56 .. 3 x u32: the fixed head of a peer row */
+const PEER_HEAD = 50;
+
+/** 7-byte big-endian unsigned (Node reads at most 6 bytes at once). */
+function u56(b: Buffer, off: number): number {
+  return b[off] * 2 ** 48 + b.readUIntBE(off + 1, 6);
+}
+
+function account(v: Buffer): PeerAccount | undefined {
+  if (v[0] === 0x64 /* d */ || v.length < PEER_HEAD + 2 + ACCOUNT_LEN) return undefined;
+  const o = v.length - ACCOUNT_LEN;
+  return {
+    creditedUp: u56(v, o),
+    creditedDown: u56(v, o + 7),
+    realUp: u56(v, o + 14),
+    realDown: u56(v, o + 21),
+    freeUp: u56(v, o + 28),
+    freeDown: u56(v, o + 35),
+    tokenDown: u56(v, o + 42),
+    seedtime: v.readUInt32BE(o + 49),
+    snatches: v.readUInt16BE(o + 53),
+    freeType: v[o + 55],
+  };
+}
+
+/** IPv4 then IPv6, as many as the length says (0, 4, 16 or 20 bytes), as the DB's texts. */
+function addressTexts(b: Buffer, at: number, len: number): { ip: string; ipv6: string } {
+  return {
+    ip: len === 4 || len === 20 ? formatIPv4(b.subarray(at, at + 4)) : '',
+    ipv6: len >= 16 ? formatIPv6(b.subarray(at + len - 16, at + len)) : '',
+  };
+}
+
+/** A peer's row: field tid u32 .. uid u32 .. peer_id (20). */
+export function readPeerRow(field: Buffer, v: Buffer): PeerRow {
+  const tid = field.readUInt32BE(0);
+  const uid = field.readUInt32BE(4);
+  const peerId = Buffer.from(field.subarray(8, 28));
+  const k = v[0];
+  if (k !== 0x68 /* h */ && k !== 0x6c /* l */) {
+    return {
+      kind: 'deactivate', uid, tid, peerId, active: 0, uploaded: 0, downloaded: 0, upspeed: 0, downspeed: 0, remaining: 0,
+      corrupt: 0, timespent: 0, announced: 0, ip: '', ipv6: '', useragent: '', mtime: 0,
+    };
+  }
+  const addrLen = v[PEER_HEAD];
+  const uaAt = PEER_HEAD + 1 + addrLen;
+  const uaEnd = uaAt + 1 + v[uaAt];
+  return {
+    kind: k === 0x68 ? 'heavy' : 'light',
+    uid,
+    tid,
+    peerId,
+    active: v[1] === 0 ? 0 : 1,
+    uploaded: u56(v, 2),
+    downloaded: u56(v, 9),
+    upspeed: v.readUInt32BE(16),
+    downspeed: v.readUInt32BE(20),
+    remaining: u56(v, 24),
+    corrupt: u56(v, 31),
+    timespent: v.readUInt32BE(38),
+    announced: v.readUInt32BE(42),
+    mtime: v.readUInt32BE(46),
+    ...addressTexts(v, PEER_HEAD + 1, addrLen),
+    useragent: v.toString('utf8', uaAt + 1, uaEnd),
+  };
+}
+
+/** A completion: uid u32, tid u32, time u32, then the addresses as in a peer row. */
+export function readSnatch(b: Buffer): SnatchRow {
+  return { uid: b.readUInt32BE(0), tid: b.readUInt32BE(4), time: b.readUInt32BE(8), ...addressTexts(b, 13, b[12]) };
+}
+
+interface Sums {
+  users: Map<number, UserDeltaRow>;
+  userTorrents: Map<string, UserTorrentRow>;
+  free: Map<string, FreeTorrentRow>;
+  tokens: Map<string, TokenUseRow>;
+}
+
+function freeRow(sums: Sums, uid: number, tid: number, freeType: number): FreeTorrentRow {
+  const key = `${uid}:${tid}:${freeType}`;
+  let f = sums.free.get(key);
+  if (!f) {
+    f = { uid, tid, freeType: freeType as FreeTorrentRow['freeType'], uploaded: 0, downloaded: 0 };
+    sums.free.set(key, f);
+  }
+  return f;
+}
+
+/** Adds what one peer row accumulated to the rows keyed per user, user-torrent, and so on. */
+function addAccount(p: PeerRow, a: PeerAccount, sums: Sums): void {
+  if (a.creditedUp || a.creditedDown) {
+    const u = sums.users.get(p.uid) ?? { uid: p.uid, uploaded: 0, downloaded: 0 };
+    u.uploaded += a.creditedUp;
+    u.downloaded += a.creditedDown;
+    sums.users.set(p.uid, u);
+  }
+  const key = `${p.uid}:${p.tid}`;
+  if (a.creditedUp || a.creditedDown || a.realUp || a.realDown || a.seedtime || a.snatches) {
+    const ut = sums.userTorrents.get(key) ?? { uid: p.uid, tid: p.tid, seedtime: 0, downloaded: 0, uploaded: 0, realDownloaded: 0, realUploaded: 0, snatched: 0 };
+    ut.seedtime += a.seedtime;
+    ut.downloaded += a.creditedDown;
+    ut.uploaded += a.creditedUp;
+    ut.realDownloaded += a.realDown;
+    ut.realUploaded += a.realUp;
+    ut.snatched += a.snatches;
+    sums.userTorrents.set(key, ut);
+  }
+  if (a.freeUp || a.freeDown) {
+    const f = freeRow(sums, p.uid, p.tid, a.freeType);
+    f.uploaded += a.freeUp;
+    f.downloaded += a.freeDown;
+  }
+  if (a.tokenDown) {
+    const t = sums.tokens.get(key) ?? { uid: p.uid, tid: p.tid, downloaded: 0 };
+    t.downloaded += a.tokenDown;
+    sums.tokens.set(key, t);
+  }
+}
+
+const num = (b: Buffer): number => Number(b.toString('latin1'));
+
+/** A shard's batch as the MySQL writer's rows. */
+export function readBatch(id: string, raw: RawBatch): FlushBatch {
+  const sums: Sums = { users: new Map(), userTorrents: new Map(), free: new Map(), tokens: new Map() };
+  const torrents = new Map<number, TorrentStatsRow>();
+  const torrent = (tid: number): TorrentStatsRow => {
+    let t = torrents.get(tid);
+    if (!t) {
+      // A snatch count always comes with its row (one script writes both); should one come
+      // alone, the counts -1 make the writer set the row aside instead of writing zeros.
+      t = { tid, seeders: -1, leechers: -1, balance: 0, snatched: 0 };
+      torrents.set(tid, t);
+    }
+    return t;
+  };
+  const peers: PeerRow[] = [];
+  const f = raw.pending;
+  for (let i = 0; i + 1 < f.length; i += 2) {
+    const field = f[i];
+    const value = f[i + 1];
+    switch (field.length) {
+      case 28: {
+        const row = readPeerRow(field, value);
+        peers.push(row);
+        const a = account(value);
+        if (a) addAccount(row, a, sums);
+        break;
+      }
+      case 4: {
+        const [seeders, leechers, balance] = value.toString('latin1').split('|').map(Number);
+        Object.assign(torrent(field.readUInt32BE(0)), { seeders, leechers, balance });
+        break;
+      }
+      case 5:
+        torrent(field.readUInt32BE(0)).snatched += num(value);
+        break;
+      case 11: {
+        const row = freeRow(sums, field.readUInt32BE(5), field.readUInt32BE(1), field[9]);
+        if (field[10] === 0x75 /* u */) row.uploaded += num(value);
+        else row.downloaded += num(value);
+        break;
+      }
+      default:
+        // not a field this version writes: left for the operator to see in the log
+        throw new Error(`unknown pending field of ${field.length} bytes in batch ${id}`);
+    }
+  }
+  return {
+    id,
+    users: [...sums.users.values()],
+    // a row with only a snatch count has no counts to write: Seeders/Leechers stay as they are
+    torrents: [...torrents.values()],
+    peers,
+    snatches: raw.snatches.map(readSnatch),
+    tokens: [...sums.tokens.values()],
+    freeTorrents: [...sums.free.values()].filter((r) => r.uploaded !== 0 || r.downloaded !== 0),
+    userTorrents: [...sums.userTorrents.values()],
+  };
+}

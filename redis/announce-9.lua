@@ -1,0 +1,260 @@
+--[[
+  One announce, in one round trip, touching one torrent's keys and its shard's (one hash tag,
+  so one Redis Cluster slot). The worker has already found the user (its passkey list is in
+  memory) and ranked its own failures (peer id, whitelist, address); this script finds the
+  torrent, inserts/updates/moves/removes the peer, edits the cached candidates, records a
+  completion and the accounting for MySQL, and hands back the counts and candidates.
+  Nothing is written before the last check.
+
+  KEYS[1] torrent    HASH  id, f (free type), sn (snatched), b (balance), lr (time of the last
+                           torrent row), ns/nl (seeders/leechers), k<uid> (freeleech tokens),
+                           dr (deletion reason "code|time", only once deleted), candidates
+                           (includes/candidates.lua)
+  KEYS[2] seeders    HASH  uid u32 .. peer_id -> record (includes/peerRecord.lua)
+  KEYS[3] leechers   HASH  the same for leechers
+  KEYS[4] pending    HASH  the shard's pending rows (includes/pendingRows.lua)
+  KEYS[5] snatches   LIST  the shard's pending completions
+  KEYS[6] expiries   LIST  the shard's used-up tokens "uid:tid", for the site callback
+  KEYS[7] swarms     SET   the shard's hex info_hashes that may hold peers (the reaper's list)
+  KEYS[8] counts     HASH  the shard's peers: s, l, 4, 6 (moved on transitions only), and ok
+                           (written when the shard's torrents are loaded: its absence means
+                           Redis lost them)
+  KEYS[9] tokens     SET   the shard's "tid:uid" tokens (the loader's index of the k<uid> fields)
+  ARGV[1] the announce, packed (ARGS below; packages/swarm-store/src/announce-args.ts packs it)
+  ARGV[2] the hex info_hash
+
+  Returns {0, 1, deletion reason or nil} unregistered torrent, {0, 2} the worker's own failure,
+  {0, 3} the shard's lists are missing (unavailable), {2} leeching forbidden (after the
+  bookkeeping), or {1, seeders, leechers, snatched, notes, <one value per wanted field>}
+  (notes: 1 = a transfer was too big to credit). Wanted fields come in the order s4 s6 l4 l6.
+]]
+--- @include "includes/peerRecord"
+--- @include "includes/candidates"
+--- @include "includes/pendingRows"
+
+local ARGS = '>I4BBI7I7I7I7I2Bc0c20BI2I2I7I7Bc0Bc0'
+local uid, flags, ev, left, up, down, corrupt, port, addrs, peerId, wanted, cap, ttl, maxRate, maxDelta, ua, err =
+  struct.unpack(ARGS, ARGV[1])
+local FIELDS = { 's4', 's6', 'l4', 'l6' }
+
+local tokenField = 'k' .. uid
+local want = {}
+local query = { 'id', 'f', 'sn', 'b', 'lr', 'ns', 'nl', 'dr', tokenField }
+for i = 1, 4 do
+  if bit.band(wanted, 2 ^ (i - 1)) ~= 0 then want[#want + 1] = FIELDS[i]; query[#query + 1] = FIELDS[i] end
+end
+local T = redis.call('HMGET', KEYS[1], unpack(query))
+if not T[1] then
+  if T[8] then return { 0, 1, T[8] } end
+  if redis.call('HEXISTS', KEYS[8], 'ok') == 0 then return { 0, 3 } end
+  return { 0, 1 }
+end
+if err ~= '' then return { 0, 2 } end
+
+-- All checks passed: from here on, state changes.
+local now = tonumber(redis.call('TIME')[1])
+local tid, free = tonumber(T[1]), tonumber(T[2]) or 0
+local snatched, balance, lastRow = tonumber(T[3]) or 0, tonumber(T[4]) or 0, tonumber(T[5]) or 0
+local ns, nl = tonumber(T[6]) or 0, tonumber(T[7]) or 0
+local hasToken = T[9] ~= false
+local canLeech = bit.band(flags, 1) ~= 0
+local record = bit.band(flags, 4) == 0
+local stopped = ev == 3
+local seederNow = left == 0
+local v4, v6 = '', ''
+if #addrs == 4 or #addrs == 20 then v4 = string.sub(addrs, 1, 4) end
+if #addrs >= 16 then v6 = string.sub(addrs, -16) end
+
+local uidBytes = struct.pack('>I4', uid)
+local peerKey = uidBytes .. peerId
+local hereKey, otherKey = KEYS[3], KEYS[2]
+if seederNow then hereKey, otherKey = KEYS[2], KEYS[3] end
+local raw = redis.call('HGET', hereKey, peerKey)
+if not raw then raw = redis.call('HGET', otherKey, peerKey) end
+local old = raw and unpackPeer(raw) or nil
+
+-- A completion counts once per download: a peer already seeding records no snatch; a brand-new
+-- peer announcing 'completed' does (as Ocelot).
+local snatch = ev == 2 and seederNow and (old == nil or not old.seeder)
+local p = { left = left, port = port, last = now, visible = seederNow or canLeech, seeder = seederNow }
+mergeAddresses(p, old, v4, v6)
+
+-- Transfer since the last announce: a new session sets the baseline and credits nothing,
+-- counters that went backwards reset it, and so does a transfer bigger than the peer could
+-- have moved (the limits); otherwise the deltas count.
+local du, dd, dc = 0, 0, 0
+local notes = 0
+local updateTorrent, heavy, normal = false, false, false
+if old == nil or ev == 1 then
+  p.first, p.up, p.down, p.corrupt, p.announces = now, up, down, corrupt, 1
+  updateTorrent, heavy = true, true
+else
+  local limit = maxDelta
+  if maxRate > 0 then
+    local byRate = maxRate * math.max(1, now - old.last)
+    if limit == 0 or byRate < limit then limit = byRate end
+  end
+  if up < old.up or down < old.down or (limit > 0 and (up - old.up > limit or down - old.down > limit)) then
+    if up >= old.up and down >= old.down then notes = 1 end
+    p.first, p.up, p.down, p.corrupt, p.announces = old.first, up, down, old.corrupt, old.announces + 1
+    heavy = true
+  else
+    p.first, p.up, p.down, p.corrupt, p.announces = old.first, up, down, corrupt, old.announces + 1
+    normal = true
+    du, dd, dc = up - old.up, down - old.down, corrupt - old.corrupt
+    if dc ~= 0 then updateTorrent = true end
+    if du ~= 0 or dd ~= 0 or dc ~= 0 then heavy = true end
+  end
+end
+if stopped or (old and old.seeder ~= seederNow) then updateTorrent = true end
+
+-- this announce's accounting: credited up/down, real up/down, forgiven up/down, token down,
+-- seed time, snatches (summed into the peer's pending row)
+local acc = { 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+local balanceDelta = -dc
+local upspeed, downspeed = 0, 0
+if du ~= 0 or dd ~= 0 then
+  balanceDelta = balanceDelta + du - dd
+  updateTorrent = true
+  if now > old.last then
+    upspeed, downspeed = math.floor(du / (now - old.last)), math.floor(dd / (now - old.last))
+  end
+  local cu, cd, fu, fd = discount(du, dd, free, hasToken)
+  acc[1], acc[2], acc[3], acc[4], acc[5], acc[6] = cu, cd, du, dd, fu, fd
+  if hasToken then acc[7] = dd end
+end
+if snatch then updateTorrent = true end
+-- Seed time: the whole gap since the last announce, if the peer was seeding through it (a
+-- leecher reporting left=0 without 'completed' counts as seeding already, as in Ocelot).
+if normal and (old.seeder or (seederNow and ev ~= 2)) then acc[8] = now - old.last end
+
+-- the swarm: the peer's record, the counts, the shard's counters (transitions only)
+local tw = {}
+if stopped then
+  if old then redis.call('HDEL', old.seeder and KEYS[2] or KEYS[3], peerKey) end
+else
+  redis.call('HSET', hereKey, peerKey, packPeer(p))
+  if old and old.seeder ~= seederNow then redis.call('HDEL', otherKey, peerKey) end
+end
+local ds, dl, d4, d6 = 0, 0, 0, 0
+if old then
+  if old.seeder then ds = -1 else dl = -1 end
+  if old.v4 ~= '' then d4 = -1 end
+  if old.v6 ~= '' then d6 = -1 end
+end
+if not stopped then
+  if seederNow then ds = ds + 1 else dl = dl + 1 end
+  if p.v4 ~= '' then d4 = d4 + 1 end
+  if p.v6 ~= '' then d6 = d6 + 1 end
+end
+if ds ~= 0 or dl ~= 0 then
+  if old == nil and ns + nl == 0 then redis.call('SADD', KEYS[7], ARGV[2]) end
+  ns, nl = ns + ds, nl + dl
+  tw[#tw + 1] = 'ns'; tw[#tw + 1] = ns
+  tw[#tw + 1] = 'nl'; tw[#tw + 1] = nl
+  if ds ~= 0 then redis.call('HINCRBY', KEYS[8], 's', ds) end
+  if dl ~= 0 then redis.call('HINCRBY', KEYS[8], 'l', dl) end
+end
+if d4 ~= 0 then redis.call('HINCRBY', KEYS[8], '4', d4) end
+if d6 ~= 0 then redis.call('HINCRBY', KEYS[8], '6', d6) end
+
+-- the cached candidates: edited in place when the peer's records moved
+local cache = {}
+for i, f in ipairs(want) do cache[f] = T[9 + i] end
+local o4, o6 = peerRecords(old, uidBytes)
+local n4, n6 = nil, nil
+if not stopped then n4, n6 = peerRecords(p, uidBytes) end
+local oldList = (old and old.seeder) and 's' or 'l'
+local newList = seederNow and 's' or 'l'
+if o4 ~= n4 or o6 ~= n6 or oldList ~= newList then
+  local more = {}
+  for _, f in ipairs({ oldList .. '4', oldList .. '6', newList .. '4', newList .. '6' }) do
+    if cache[f] == nil then cache[f] = false; more[#more + 1] = f end
+  end
+  if #more > 0 then
+    local got = redis.call('HMGET', KEYS[1], unpack(more))
+    for i, f in ipairs(more) do cache[f] = got[i] end
+  end
+  local before = {}
+  for f, v in pairs(cache) do before[f] = v end
+  if editCandidates(cache, oldList, o4, o6, newList, n4, n6, cap) then
+    for f, v in pairs(cache) do
+      if v and v ~= before[f] then tw[#tw + 1] = f; tw[#tw + 1] = v end
+    end
+  end
+end
+
+-- the torrent's state
+if snatch then
+  snatched = snatched + 1
+  tw[#tw + 1] = 'sn'; tw[#tw + 1] = snatched
+end
+if balanceDelta ~= 0 then
+  balance = math.max(-9007199254740991, math.min(9007199254740991, balance + balanceDelta))
+  tw[#tw + 1] = 'b'; tw[#tw + 1] = balance
+end
+
+if record then
+  local tidBytes = struct.pack('>I4', tid)
+  local rowAddrs = bit.band(flags, 2) ~= 0 and '' or (p.v4 .. p.v6)
+  if snatch then
+    putSnatch(KEYS[5], uid, tid, now, rowAddrs)
+    acc[9] = 1
+    -- The token is used up by the completion, with or without a transfer delta (Ocelot keeps
+    -- it when the completing announce moved no bytes).
+    if hasToken then
+      redis.call('HDEL', KEYS[1], tokenField)
+      redis.call('SREM', KEYS[9], tid .. ':' .. uid)
+      redis.call('RPUSH', KEYS[6], uid .. ':' .. tid)
+    end
+  end
+  -- The torrent row: on any change, and at least hourly while the torrent is active (the site's
+  -- crons read last_action and the counts). Its time is refreshed at most once a minute (AOF
+  -- bytes), so the hourly row may come up to 60 s early, never late.
+  if updateTorrent or lastRow + 3600 < now then
+    putTorrentRow(KEYS[4], tidBytes, ns, nl, balance, snatch)
+    if lastRow + 60 <= now then tw[#tw + 1] = 'lr'; tw[#tw + 1] = now end
+  end
+  putPeerRow(KEYS[4], tidBytes .. peerKey, heavy or stopped, {
+    active = stopped and 0 or 1, up = up, down = down, upspeed = upspeed, downspeed = downspeed,
+    left = left, corrupt = p.corrupt, timespent = now - p.first, announces = p.announces, mtime = now,
+    addrs = rowAddrs, ua = ua,
+  }, acc, free, tidBytes, uidBytes)
+end
+
+if #tw > 0 then redis.call('HSET', KEYS[1], unpack(tw)) end
+
+if left > 0 and not canLeech then return { 2 } end
+
+local reply = { 1, ns, nl, snatched, notes }
+if stopped or #want == 0 then return reply end
+if bit.band(flags, 8) ~= 0 then
+  -- non-compact replies (rare) need peer ids: drawn afresh, each record followed by its peer id
+  for _, f in ipairs(want) do
+    local list = {}
+    local flat = redis.call('HRANDFIELD', string.sub(f, 1, 1) == 's' and KEYS[2] or KEYS[3], cap, 'WITHVALUES')
+    for i = 1, #flat, 2 do
+      local r4, r6 = peerRecords(unpackPeer(flat[i + 1]), string.sub(flat[i], 1, 4))
+      local r = string.sub(f, 2) == '4' and r4 or r6
+      if r then list[#list + 1] = r .. string.sub(flat[i], 5) end
+    end
+    reply[#reply + 1] = list
+  end
+  return reply
+end
+local drawn = {}
+for _, f in ipairs(want) do
+  local v = cache[f]
+  if stale(v, now, ttl) then
+    local l = string.sub(f, 1, 1)
+    if not drawn[l] then
+      local v4s, v6s = drawCandidates(l == 's' and KEYS[2] or KEYS[3], l == 's' and ns or nl, cap, now)
+      drawn[l] = true
+      cache[l .. '4'], cache[l .. '6'] = v4s, v6s
+      redis.call('HSET', KEYS[1], l .. '4', v4s, l .. '6', v6s)
+    end
+    v = cache[f]
+  end
+  reply[#reply + 1] = v
+end
+return reply

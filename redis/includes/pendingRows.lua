@@ -1,0 +1,87 @@
+--[[
+  The pending rows an announce leaves for the MySQL flush, in its shard's `pending` hash. This
+  fragment is the only writer of their layout; packages/swarm-store/src/pending-rows.ts is the
+  only reader. Rows are coalesced, so their number is bounded by the distinct peers and
+  torrents, never by time (a long MySQL outage only makes the sums bigger).
+
+  Fields (binary; their length tells them apart):
+    28 bytes  tid u32 .. uid u32 .. peer_id (20)   a peer's row (below)
+     4 bytes  tid u32                             the torrent's row: "seeders|leechers|balance" (latest wins)
+     5 bytes  tid u32 .. 'n'                      completions to add to torrents.Snatched
+    11 bytes  'F' .. tid u32 .. uid u32 .. free type u8 .. 'u' or 'd'
+              forgiven bytes left over when the torrent's free type changed while the peer's row
+              was pending (rare)
+  A peer's row: kind ('h' heavy, 'l' light, 'd' deactivate with nothing else), active, uploaded,
+  downloaded, upspeed, downspeed, left, corrupt, time spent, announces, last announce, the
+  addresses (0, 4, 16 or 20 bytes: IPv4 then IPv6; none for an IP-protected user), the user
+  agent, then the accounting block: the peer's transfer since the last flush (credited,
+  real, forgiven and token bytes, seed time, completions) and the free type of the forgiven
+  bytes. users_main, users_torrents, users_freetorrents and users_freeleeches rows are its
+  sums, made at flush time. A heavy row stays heavy until flushed.
+]]
+local ROW = '>BBI7I7I4I4I7I7I4I4I4Bc0Bc0I7I7I7I7I7I7I7I4I2B'
+local ACCOUNT = '>I7I7I7I7I7I7I7I4I2B'
+local ACCOUNT_LEN = 56
+local KIND_H, KIND_L = string.byte('h'), string.byte('l')
+
+-- Discount of one transfer delta: credited up/down, forgiven up/down. A freeleech token wins
+-- over every torrent type (GazellePW), then neutral, free, and 25/50/75 % off the download.
+local function discount(du, dd, free, hasToken)
+  if hasToken then return du, 0, 0, 0 end
+  if free == 2 then return 0, 0, du, dd end
+  if free == 1 then return du, 0, 0, dd end
+  if free >= 11 and free <= 13 then
+    local forgiven = math.floor(dd * (free - 10) * 25 / 100)
+    return du, dd - forgiven, 0, forgiven
+  end
+  return du, dd, 0, 0
+end
+
+local function readAccount(row)
+  if not row or #row < ACCOUNT_LEN + 1 or string.sub(row, 1, 1) == 'd' then return nil end
+  return { struct.unpack(ACCOUNT, string.sub(row, -ACCOUNT_LEN)) }
+end
+
+-- Writes a peer's pending row: the new values, its accounting added to what was pending.
+-- acc = {cu, cd, ru, rd, fu, fd, td, seedtime, snatches}; r = the row's values.
+local function putPeerRow(key, field, heavy, r, acc, free, tidBytes, uidBytes)
+  local prev = redis.call('HGET', key, field)
+  if prev and not heavy and string.byte(prev, 1) == KIND_H then heavy = true end
+  local sum = readAccount(prev)
+  if sum then
+    -- forgiven bytes belong to the free type they were forgiven under
+    if sum[10] ~= free and (sum[5] ~= 0 or sum[6] ~= 0) then
+      local freeField = 'F' .. tidBytes .. uidBytes .. string.char(sum[10])
+      if sum[5] ~= 0 then redis.call('HINCRBY', key, freeField .. 'u', sum[5]) end
+      if sum[6] ~= 0 then redis.call('HINCRBY', key, freeField .. 'd', sum[6]) end
+      sum[5], sum[6] = 0, 0
+    end
+    for i = 1, 9 do acc[i] = acc[i] + sum[i] end
+  end
+  redis.call('HSET', key, field, struct.pack(ROW, heavy and KIND_H or KIND_L, r.active, r.up, r.down,
+    r.upspeed, r.downspeed, r.left, r.corrupt, r.timespent, r.announces, r.mtime, #r.addrs, r.addrs,
+    #r.ua, r.ua, acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7], acc[8], acc[9], free))
+end
+
+-- A peer that left without announcing (reaped): its xbt_files_users row becomes active = 0.
+-- A pending row keeps its values and accounting, only turns heavy and inactive.
+local function putGoneRow(key, field)
+  local prev = redis.call('HGET', key, field)
+  if prev and string.byte(prev, 1) ~= string.byte('d') then
+    redis.call('HSET', key, field, string.char(KIND_H, 0) .. string.sub(prev, 3))
+  else
+    redis.call('HSET', key, field, 'd')
+  end
+end
+
+-- The torrent's row (latest counts and balance) and, with a completion, one more snatch.
+local function putTorrentRow(key, tidBytes, seeders, leechers, balance, snatch)
+  redis.call('HSET', key, tidBytes, string.format('%d|%d|%d', seeders, leechers, balance))
+  if snatch then redis.call('HINCRBY', key, tidBytes .. 'n', 1) end
+end
+
+-- A completion for xbt_snatched, in the shard's `snatches` list: uid u32, tid u32, unix time
+-- u32, then the addresses as in a peer's row.
+local function putSnatch(key, uid, tid, now, addrs)
+  redis.call('RPUSH', key, struct.pack('>I4I4I4Bc0', uid, tid, now, #addrs, addrs))
+end
