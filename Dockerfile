@@ -15,6 +15,7 @@ COPY package.json package-lock.json ./
 COPY packages/config/package.json packages/config/
 COPY packages/database/package.json packages/database/
 COPY packages/protocol/package.json packages/protocol/
+COPY packages/rows/package.json packages/rows/
 COPY packages/swarm-store/package.json packages/swarm-store/
 COPY packages/testkit/package.json packages/testkit/
 COPY apps/tracker/package.json apps/tracker/
@@ -39,6 +40,7 @@ COPY package.json package-lock.json ./
 COPY packages/config/package.json packages/config/
 COPY packages/database/package.json packages/database/
 COPY packages/protocol/package.json packages/protocol/
+COPY packages/rows/package.json packages/rows/
 COPY packages/swarm-store/package.json packages/swarm-store/
 COPY packages/testkit/package.json packages/testkit/
 COPY apps/tracker/package.json apps/tracker/
@@ -49,6 +51,7 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 COPY --from=build /app/packages/config/dist packages/config/dist
 COPY --from=build /app/packages/database/dist packages/database/dist
 COPY --from=build /app/packages/protocol/dist packages/protocol/dist
+COPY --from=build /app/packages/rows/dist packages/rows/dist
 COPY --from=build /app/packages/swarm-store/dist packages/swarm-store/dist
 COPY --from=build /app/apps/tracker/dist apps/tracker/dist
 # The Lua scripts are loaded at run time from /app/redis (relative to packages/swarm-store/dist).

@@ -108,6 +108,10 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
   log.info({
     workers: config.workers,
     port: config.listenPort,
+    users: lists.counts?.users,
+    torrents: lists.counts?.torrents,
+    tokens: lists.counts?.tokens,
+    whitelist: lists.counts?.whitelist,
     redis: redisTarget(config.redisUrl),
     mysql: `${describeEndpoint(mysqlAt)}/${config.mysql.database}`,
   }, 'tracker ready');

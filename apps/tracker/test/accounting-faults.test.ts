@@ -9,7 +9,10 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
 import { REPORT_PASSWORD, TrackerProcess } from '@oncilla/tracker/launcher';
 import { get } from './support/client.js';
-import { waitFlushed } from './support/flushed.js';
+import { allFlushed, batchUnderWay, waitFlushed } from './support/flushed.js';
+import { keySchema } from '@oncilla/swarm-store';
+
+const LEASE = keySchema('oncilla:').global.flushLease;
 import { Traffic } from './support/traffic.js';
 import { waitUntil } from './support/wait.js';
 
@@ -83,12 +86,12 @@ describe('accounting under faults', () => {
     // Freeze MySQL so the next flush is caught with its batch cut but not committed, then kill.
     db.pause();
     await traffic.round([t.url('')]);
-    await waitUntil('a flush batch to be under way', async () => (await redis.exists('oncilla:flush:current')) === 1);
+    await waitUntil('a flush batch to be under way', () => batchUnderWay(redis));
     t.child.kill('SIGKILL');
     await t.exited;
     db.resume();
     t = await start();
-    await waitUntil('the new primary to log the resumed batch', async () => t.logs.some((l) => l.msg === 'resuming an unfinished flush batch'));
+    await waitUntil('the new primary to log the resumed batch', async () => t.logs.some((l) => l.msg.startsWith('resuming')));
     for (let i = 0; i < 3; i++) await traffic.round([t.url('')]);
     await traffic.stopAll([t.url('')]);
     await waitFlushed(redis);
@@ -136,20 +139,20 @@ describe('accounting under faults', () => {
     const urls = [a.url(''), b.url('')];
     for (let i = 0; i < 3; i++) await traffic.round(urls);
     // the lease is taken at a primary's first flush tick (the previous test released it)
-    await waitUntil('one primary to hold the flush lease', async () => (await redis.exists('oncilla:flush:lease')) === 1);
-    const holder = String(await redis.get('oncilla:flush:lease'));
+    await waitUntil('one primary to hold the flush lease', async () => (await redis.exists(LEASE)) === 1);
+    const holder = String(await redis.get(LEASE));
     const [dead, alive] = holder.includes(`:${a.child.pid}:`) ? [a, b] : [b, a];
     assert.ok(holder.includes(`:${dead.child.pid}:`), `the lease names one of the primaries: ${holder}`);
     db.pause();
     await traffic.round(urls);
-    await waitUntil('a flush batch to be under way', async () => (await redis.exists('oncilla:flush:current')) === 1);
+    await waitUntil('a flush batch to be under way', () => batchUnderWay(redis));
     dead.child.kill('SIGKILL');
     await dead.exited;
     db.resume();
     for (let i = 0; i < 3; i++) await traffic.round([alive.url('')]);
     await traffic.stopAll([alive.url('')]);
     await waitFlushed(redis, 60000);
-    assert.ok(String(await redis.get('oncilla:flush:lease') ?? '').includes(`:${alive.child.pid}:`) || (await redis.exists('oncilla:flush:lease')) === 0);
+    assert.ok(String(await redis.get(LEASE) ?? '').includes(`:${alive.child.pid}:`) || (await redis.exists(LEASE)) === 0);
     await assertExact(baseline, traffic);
     await alive.stop();
   });
@@ -170,8 +173,9 @@ describe('accounting under faults', () => {
     assert.equal(await leaderGauge(recorder), '0', 'a flush = false cluster says it is not the flusher');
     // A flushing primary drains everything on SIGTERM; this one leaves it all in Redis.
     await recorder.stop();
-    assert.ok((await redis.hlen('oncilla:pend:peers')) > 0, 'the rows it recorded are still pending');
-    assert.equal(await redis.exists('oncilla:flush:lease', 'oncilla:flush:current'), 0, 'it never took the flush lease');
+    assert.equal(await allFlushed(redis), false, 'the rows it recorded are still pending');
+    assert.equal(await redis.exists(LEASE), 0, 'it never took the flush lease');
+    assert.equal(await batchUnderWay(redis), false, 'nor cut a batch');
     assert.ok(!recorder.logs.some((l) => l.msg === 'flushed'), 'it never flushed');
     const flusher = await start();
     await waitFlushed(redis, 60000);

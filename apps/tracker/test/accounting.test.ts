@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
 import { insertTokens, insertTorrents, insertUsers, makeInfoHash, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
 import { TrackerProcess } from '@oncilla/tracker/launcher';
+import { keySchema } from '@oncilla/swarm-store';
 import { decode, get, query, type Params } from './support/client.js';
 import { waitFlushed } from './support/flushed.js';
 
@@ -143,6 +144,9 @@ it('writes exactly the expected rows to every table', async () => {
   );
   assert.equal(peers[0].pid, Buffer.from(pid(1)).toString('hex').toUpperCase());
   // the used-up token is queued for the site's expiry callback and no longer applies
-  assert.deepEqual(await redis.lrange('oncilla:token-expiries', 0, -1), ['2:4']);
-  assert.equal(await redis.sismember('oncilla:tokens', '4:2'), 0);
+  const keys = keySchema('oncilla:');
+  const expiries = (await Promise.all(keys.shards().map((s) => redis.lrange(s.expiries, 0, -1)))).flat();
+  assert.deepEqual(expiries, ['2:4']);
+  const tokens = (await Promise.all(keys.shards().map((s) => redis.smembers(s.tokens)))).flat();
+  assert.ok(!tokens.includes('4:2'));
 });

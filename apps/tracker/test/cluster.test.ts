@@ -134,7 +134,7 @@ describe('tracker cluster', () => {
   it('shows the deletion reason of a deleted torrent', async () => {
     const keys = keySchema('oncilla:');
     const gone = makeInfoHash(999);
-    await redis.hset(keys.delReasons, gone.toString('hex'), `14|${Math.floor(Date.now() / 1000)}`);
+    await redis.hset(keys.torrent(gone).torrent, 'dr', `14|${Math.floor(Date.now() / 1000)}`);
     const d = await announce(pk('a'), { info_hash: gone, peer_id: peerId(1) });
     assert.equal(failure(d), 'Unregistered torrent: Specifically Banned');
   });
@@ -144,7 +144,7 @@ describe('tracker cluster', () => {
     const conn = await db.connect();
     await insertTorrents(conn, [{ id: 3, infoHash: ih }]);
     await conn.end();
-    await redis.hset(keySchema('oncilla:').torrents, ih.toString('hex'), '3|0|0');
+    await redis.hset(keySchema('oncilla:').torrent(ih).torrent, 'id', '3', 'f', '0');
     await announce(pk('b'), { info_hash: ih, peer_id: peerId(2), left: 0, port: 7002 }, '::1');
     await announce(pk('c'), { info_hash: ih, peer_id: peerId(3), left: 0, port: 7003, ipv6: '2001:4860::3' });
     const v6req = await announce(pk('a'), { info_hash: ih, peer_id: peerId(1), port: 7001 }, '::1');

@@ -10,6 +10,8 @@ import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, s
 import { REPORT_PASSWORD, SITE_PASSWORD, TrackerProcess } from '@oncilla/tracker/launcher';
 import { decode, get, pct, query, text, type Params } from './support/client.js';
 import { siteRequest } from './support/site-client.js';
+import { waitFlushed } from './support/flushed.js';
+import { keySchema } from '@oncilla/swarm-store';
 
 const pk = (c: string): string => c.repeat(32);
 const IH = makeInfoHash(1);
@@ -76,7 +78,13 @@ describe('site control plane', () => {
       await update(`action=delete_torrent&info_hash=${pct(ih)}&id=${100 + i}&reason=14`);
       assert.equal(reason(await announce(pk('a'), { info_hash: ih, peer_id: pid(1) })), 'Unregistered torrent: Specifically Banned');
     }
-    const torrent = async (ih: Buffer): Promise<string | null> => redis.hget('oncilla:torrents', ih.toString('hex'));
+    const keys = keySchema('oncilla:');
+    const torrent = async (ih: Buffer): Promise<string | null> => {
+      const v = await redis.hmget(keys.torrent(ih).torrent, 'id', 'f', 'sn', 'b');
+      return v[0] === null ? null : v.join('|');
+    };
+    const hasToken = async (ih: Buffer, member: string): Promise<number> => redis.sismember(keys.torrent(ih).shard.tokens, member);
+    const tokenCount = async (): Promise<number> => (await Promise.all(keys.shards().map((sh) => redis.scard(sh.tokens)))).reduce((a, b) => a + b, 0);
     await update(`action=add_torrent&info_hash=${pct(NEW_IH)}&id=50&freetorrent=1`);
     assert.equal(await torrent(NEW_IH), '50|1|0|0');
     await update(`action=add_torrent&info_hash=${pct(NEW_IH)}&id=99&freetorrent=0`);
@@ -90,11 +98,12 @@ describe('site control plane', () => {
     assert.match(String(await torrent(IH)), /^1\|2\|/);
     await update(`action=info_torrent&info_hash=${pct(NEW_IH)}`);
     await update(`action=add_token&info_hash=${pct(NEW_IH)}&userid=2`);
-    assert.equal(await redis.sismember('oncilla:tokens', '50:2'), 1);
+    assert.equal(await hasToken(NEW_IH, '50:2'), 1);
+    assert.equal(await redis.hget(keys.torrent(NEW_IH).torrent, 'k2'), '1', 'the announce reads it from the torrent');
     await update(`action=remove_token&info_hash=${pct(NEW_IH)}&userid=2`);
-    assert.equal(await redis.sismember('oncilla:tokens', '50:2'), 0);
+    assert.equal(await hasToken(NEW_IH, '50:2'), 0);
     await update(`action=add_token&info_hash=${pct(makeInfoHash(999))}&userid=2`);
-    assert.equal(await redis.scard('oncilla:tokens'), 0, 'a token on an unknown torrent is ignored');
+    assert.equal(await tokenCount(), 0, 'a token on an unknown torrent is ignored');
     await update('action=no_such_action&x=1');
     await update('');
   });
@@ -158,6 +167,8 @@ describe('site control plane', () => {
     assert.match(lines[9], /^\d+ leechers tracked$/);
     assert.equal(lines[10], '1 seeders tracked');
     assert.equal(r.last, 'success');
+    // a user's peers come from xbt_files_users, as the last flush wrote it
+    await waitFlushed(redis);
     const u = await siteRequest(tracker.port, `/${REPORT_PASSWORD}/report?get=user&key=${pk('b')}`);
     assert.equal(u.body, '0 leeching\n1 seeding\nsuccess');
     assert.equal((await siteRequest(tracker.port, `/${REPORT_PASSWORD}/report?get=user&key=${'z'.repeat(32)}`)).body, 'success');

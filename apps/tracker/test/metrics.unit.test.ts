@@ -12,7 +12,7 @@ const stats: ClusterStats = {
   requestRate: 4,
   connectionRate: 1,
   perWorker: { '1': 6, '2': 4 },
-  flush: { leader: 1, lagSeconds: 2, rows: 99, batches: 3, failures: 1, rejected: 0, pending: { users: 5 } },
+  flush: { leader: 1, lagSeconds: 2, rows: 99, batches: 3, failures: 1, rejected: 0, pending: { pending: 5 }, pendingRows: 5 },
 };
 
 it('renders Prometheus text with labels', () => {
@@ -25,7 +25,7 @@ it('renders Prometheus text with labels', () => {
   assert.match(text, /^oncilla_peers\{role="leecher"\} 9$/m);
   assert.match(text, /^oncilla_flush_leader 1$/m);
   assert.match(text, /^oncilla_flush_lag_seconds 2$/m);
-  assert.match(text, /^oncilla_flush_pending_rows\{kind="users"\} 5$/m);
+  assert.match(text, /^oncilla_flush_pending_rows\{kind="pending"\} 5$/m);
   assert.match(text, /^oncilla_uptime_seconds 100$/m);
 });
 

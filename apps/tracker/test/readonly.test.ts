@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
 import { insertTorrents, insertUsers, makeInfoHash, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
-import { keySchema, PENDING_KINDS } from '@oncilla/swarm-store';
+import { keySchema } from '@oncilla/swarm-store';
+import { allFlushed } from './support/flushed.js';
 import { TrackerProcess } from '@oncilla/tracker/launcher';
 import { decode, get, query } from './support/client.js';
 
@@ -37,8 +38,9 @@ it('answers announces but records nothing for MySQL and writes nothing there', a
   await announce('b', { peer_id: '-TS0001-000000000002', event: 'started', left: 100, uploaded: 0, downloaded: 0 });
   const d = await announce('b', { peer_id: '-TS0001-000000000002', event: 'completed', left: 0, uploaded: 50, downloaded: 100 });
   assert.deepEqual([d.complete, d.incomplete, d.downloaded], [2, 0, 1], 'the swarm works as usual');
-  const k = keySchema('oncilla:');
-  assert.equal(await redis.exists(...PENDING_KINDS.map((x) => k.pending[x]), k.tokenExpiries, k.flushCurrent), 0, 'nothing pending');
+  assert.equal(await allFlushed(redis), true, 'nothing pending');
+  const expiries = await Promise.all(keySchema('oncilla:').shards().map((s) => redis.exists(s.expiries)));
+  assert.ok(expiries.every((n) => n === 0), 'no token to expire');
   await tracker.stop();
   const conn = await db.connect();
   try {

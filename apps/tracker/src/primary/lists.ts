@@ -1,6 +1,6 @@
 import type { Pool } from '@oncilla/database';
 import type { KeySchema, RedisClient } from '@oncilla/swarm-store';
-import { loadLists } from '../load-lists.js';
+import { loadLists, type ListCounts } from '../load-lists.js';
 import type { Logger } from '../logger.js';
 
 /** How often the primary checks that Redis still holds the lists. */
@@ -20,6 +20,8 @@ export class ListKeeper {
   #guard: NodeJS.Timeout | undefined;
   /** Times Redis was found without its lists (a metric). */
   losses = 0;
+  /** What the last reload loaded. */
+  counts: ListCounts | undefined;
 
   constructor(
     private readonly pool: Pool,
@@ -34,6 +36,7 @@ export class ListKeeper {
     this.#reloading = true;
     try {
       const c = await loadLists(this.pool, this.redis, this.keys, this.log);
+      this.counts = c;
       this.log.info({ ...c }, `${why}: lists reloaded (${c.users} users, ${c.removedUsers} removed, ${c.torrents} torrents, ${c.tokens} tokens, ${c.whitelist} whitelist entries)`);
       return true;
     } catch (err) {
