@@ -4,7 +4,7 @@
 // when the test process exits, however it exits (see process.ts).
 
 export { findBinary, tryFindBinary, EXTRA_BINARY_DIRS, type FindBinaryOptions } from './find-binary.js';
-export { freePort } from './free-port.js';
+export { freePort, isPortFree } from './free-port.js';
 export { startRedis, type RedisServer, type RedisServerOptions } from './redis-server.js';
 export {
   startRedisCluster,

@@ -232,6 +232,8 @@ interface NodeState {
 
 type Probe = NodeState | { node: RedisClusterNodeImpl; error: Error };
 
+const isState = (p: Probe): p is NodeState => !('error' in p);
+
 async function probe(node: RedisClusterNodeImpl): Promise<Probe> {
   try {
     const replies = await redisCommands(
@@ -346,10 +348,12 @@ class RedisClusterImpl implements RedisCluster {
   }
 
   private async states(): Promise<NodeState[]> {
-    const probes = await this.probeLive();
-    const failed = probes.find((p) => 'error' in p);
-    if (failed && 'error' in failed) throw failed.error;
-    return probes as NodeState[];
+    const states: NodeState[] = [];
+    for (const p of await this.probeLive()) {
+      if ('error' in p) throw p.error;
+      states.push(p);
+    }
+    return states;
   }
 
   async masters(): Promise<RedisClusterNode[]> {
@@ -399,11 +403,14 @@ class RedisClusterImpl implements RedisCluster {
 
   async waitForFailover(oldMasterPort: number, options: ClusterWaitOptions = {}): Promise<RedisClusterNode> {
     const old = this.node(oldMasterPort);
+    // Refresh what the kit knows of who replicates whom: until one is promoted, the replicas
+    // still name the old master.
+    await this.probeLive();
     const candidates = this.nodes.filter((n) => n !== old && n.lastMasterId === old.id);
     if (candidates.length === 0) throw new Error(`no node has been seen replicating ${old.address}, so none can take over from it`);
     return this.pollUntil(`no replica of ${old.address} took over`, options.timeoutMs ?? DEFAULT_WAIT_MS, (probes) => {
       const promoted = probes.find(
-        (p): p is NodeState => !('error' in p) && candidates.includes(p.node) && p.self.role === 'master' && p.self.slots.length > 0,
+        (p): p is NodeState => isState(p) && candidates.includes(p.node) && p.self.role === 'master' && p.self.slots.length > 0,
       );
       if (!promoted) return `none of ${candidates.map((c) => c.address).join(', ')} is a master with slots yet`;
       const reason = notOkReason(probes, this.nodes);
@@ -507,7 +514,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     await cluster.pollUntil('Redis Cluster did not come up', remaining(), (probes) => {
       const reason = notOkReason(probes, nodes);
       if (reason) return reason;
-      const states = probes as NodeState[];
+      const states = probes.filter(isState); // all of them: notOkReason saw no error
       for (const s of states) {
         const known = Number(s.info.get('cluster_known_nodes'));
         if (known !== total) return `${s.node.address}: cluster_known_nodes:${known}, expected ${total}`;

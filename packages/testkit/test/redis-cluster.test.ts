@@ -159,6 +159,30 @@ describe('startRedisCluster', () => {
     assert.equal(await clusterClient(kit).get('key:0'), 'v0');
   });
 
+  test('a paused replica is left out of the waits and queries; resumed, it is counted again', async () => {
+    const replica = (await kit.replicas()).find((r) => r !== killed)!;
+    replica.pause();
+    await kit.waitOk();
+    assert.equal((await kit.replicas()).length, 2);
+    replica.resume();
+    await kit.waitOk();
+    assert.equal((await kit.replicas()).length, 3);
+  });
+
+  test('SIGSTOP of a master: its replica takes over; resumed, the old master turns replica', async (t) => {
+    const hung = promoted;
+    const started = performance.now();
+    hung.pause();
+    const successor = await kit.waitForFailover(hung.port);
+    t.diagnostic(`failover after SIGSTOP: ${(performance.now() - started).toFixed(0)} ms`);
+    assert.equal(successor, killed, 'the restarted node was its only replica');
+    hung.resume();
+    await kit.waitOk();
+    assert.equal(hung.role, 'replica');
+    assert.equal(hung.masterId, successor.id);
+    assert.equal(await clusterClient(kit).get(`${key}:later`), 'while-down');
+  });
+
   test('cleanup kills every node and removes every dir', async () => {
     for (const c of clients.splice(0)) c.disconnect();
     const pids = kit.nodes.map((n) => n.pid);
