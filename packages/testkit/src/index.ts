@@ -1,11 +1,21 @@
-// @oncilla/testkit: throwaway real servers (redis-server, mariadbd) for tests, on free
+// @oncilla/testkit: throwaway real servers (redis-server, a Redis Cluster, mariadbd) for tests, on free
 // ports in temp dirs, that tests can kill, pause and restart; plus seed helpers for the
 // GazellePW tables. Every process started here is SIGKILLed and every temp dir removed
 // when the test process exits, however it exits (see process.ts).
 
 export { findBinary, tryFindBinary, EXTRA_BINARY_DIRS, type FindBinaryOptions } from './find-binary.js';
-export { freePort } from './free-port.js';
+export { freePort, isPortFree } from './free-port.js';
 export { startRedis, type RedisServer, type RedisServerOptions } from './redis-server.js';
+export {
+  startRedisCluster,
+  CLUSTER_SLOTS,
+  CLUSTER_BUS_PORT_OFFSET,
+  type RedisCluster,
+  type RedisClusterNode,
+  type RedisClusterOptions,
+  type ClusterRole,
+  type ClusterWaitOptions,
+} from './redis-cluster.js';
 export {
   startMariaDb,
   SQL_MODES,

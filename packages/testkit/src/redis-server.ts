@@ -95,7 +95,8 @@ function pingOnce(host: string, port: number, password: string | undefined): Pro
   });
 }
 
-class RedisServerImpl extends ThrowawayServer implements RedisServer {
+/** Exported for redis-cluster.ts (a cluster node is a redis-server on a port it chose); not part of the package API. */
+export class RedisServerImpl extends ThrowawayServer implements RedisServer {
   protected readonly processName = 'redis-server';
 
   constructor(

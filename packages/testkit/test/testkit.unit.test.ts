@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { findBinary, freePort, makeInfoHash, makePasskey, tryFindBinary } from '@oncilla/testkit';
+import { findBinary, freePort, isPortFree, makeInfoHash, makePasskey, tryFindBinary } from '@oncilla/testkit';
 
 test('findBinary finds executables on PATH and names the Debian package when missing', () => {
   assert.match(findBinary('sh'), /\/sh$/);
@@ -34,6 +34,21 @@ test('freePort returns a port that can be bound', async () => {
     server.listen(port, '127.0.0.1', resolve);
   });
   await new Promise((resolve) => server.close(resolve));
+});
+
+test('isPortFree: true for a free port, false while something listens on it', async () => {
+  const port = await freePort();
+  assert.equal(await isPortFree(port), true);
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  try {
+    assert.equal(await isPortFree(port), false);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
 
 test('makePasskey / makeInfoHash are deterministic and well-formed', () => {
