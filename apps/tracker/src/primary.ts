@@ -81,14 +81,17 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
       }
       const now = Date.now();
       const secs = Math.max(1, (now - previous.at) / 1000);
-      const pending = await batches.pendingSizes().catch(() => ({}));
+      const sizes = await Promise.all([batches.pendingSizes(), batches.batchSizes()]).catch(() => null);
+      const pending = sizes?.[0] ?? {};
+      // rows not yet in MySQL: the pending queues plus the batch under way; -1 when Redis did not answer
+      const pendingRows = sizes ? [...Object.values(sizes[0]), ...Object.values(sizes[1])].reduce((a, b) => a + b, 0) : -1;
       const stats: ClusterStats = {
         startedAt,
         totals,
         requestRate: Math.floor(Math.max(0, totals.requests - previous.requests) / secs),
         connectionRate: Math.floor(Math.max(0, totals.openedConnections - previous.connections) / secs),
         perWorker,
-        flush: { ...flusher.stats, leader: flusher.leader ? 1 : 0, pending },
+        flush: { ...flusher.stats, leader: flusher.leader ? 1 : 0, pending, pendingRows },
       };
       previous = { requests: totals.requests, connections: totals.openedConnections, at: now };
       lastStats = stats;

@@ -94,7 +94,7 @@ export async function runWorker(): Promise<void> {
   const control = new SiteControl(redis, store.keys);
   let cluster: ClusterStats = {
     startedAt: Math.floor(Date.now() / 1000), totals: emptySnapshot(), requestRate: 0, connectionRate: 0, perWorker: {},
-    flush: { leader: 0, lagSeconds: 0, rows: 0, batches: 0, failures: 0, rejected: 0, pending: {} },
+    flush: { leader: 0, lagSeconds: 0, rows: 0, batches: 0, failures: 0, rejected: 0, pending: {}, pendingRows: -1 },
   };
   let settings = handlerSettings(config);
   let proxies = parseCidrList(config.trustedProxies.join(' '));

@@ -12,7 +12,7 @@ const stats: ClusterStats = {
   requestRate: 4,
   connectionRate: 1,
   perWorker: { '1': 6, '2': 4 },
-  flush: { leader: 1, lagSeconds: 2, rows: 99, batches: 3, failures: 1, rejected: 0, pending: { users: 5 } },
+  flush: { leader: 1, lagSeconds: 2, rows: 99, batches: 3, failures: 1, rejected: 0, pending: { users: 5 }, pendingRows: 5 },
 };
 
 it('renders Prometheus text with labels', () => {

@@ -88,11 +88,19 @@ export class FlushBatches {
 
   /** How many rows wait in the pending keys (not counting a batch under way): the queue sizes. */
   async pendingSizes(): Promise<Record<PendingKind, number>> {
-    const k = this.keys;
+    return this.#sizes(this.keys.pending);
+  }
+
+  /** How many rows the batch under way holds, by kind (all 0 when no batch is under way). */
+  async batchSizes(): Promise<Record<PendingKind, number>> {
+    return this.#sizes(this.keys.batch);
+  }
+
+  async #sizes(keys: Record<PendingKind, string>): Promise<Record<PendingKind, number>> {
     const tx = this.redis.multi();
     for (const kind of PENDING_KINDS) {
-      if (kind === 'snatches') tx.llen(k.pending[kind]);
-      else tx.hlen(k.pending[kind]);
+      if (kind === 'snatches') tx.llen(keys[kind]);
+      else tx.hlen(keys[kind]);
     }
     const res = (await tx.exec()) ?? [];
     return Object.fromEntries(PENDING_KINDS.map((kind, i) => [kind, Number(res[i]?.[1] ?? 0)])) as Record<PendingKind, number>;

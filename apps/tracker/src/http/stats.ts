@@ -83,6 +83,8 @@ export interface ClusterStats {
     failures: number;
     rejected: number;
     pending: Record<string, number>;
+    /** Rows not yet written to MySQL: the pending queues plus the batch under way; -1 when not known (yet). */
+    pendingRows: number;
   };
 }
 
