@@ -9,10 +9,12 @@ it('reads utime+stime and the children\'s times from a stat line, a name with sp
 });
 
 it('reads this very process', () => {
-  assert.ok(cpuSeconds(process.pid) > 0);
-  assert.ok(cpuSecondsWithChildren(process.pid) >= cpuSeconds(process.pid));
-  assert.ok(rssMiB(process.pid) > 10);
-  assert.ok(rssMiB(process.pid, 'VmHWM') >= rssMiB(process.pid));
+  const self = cpuSeconds(process.pid);
+  assert.ok(self > 0, `cpu ${self}`);
+  assert.ok(cpuSecondsWithChildren(process.pid) >= self);
+  const rss = rssMiB(process.pid);
+  assert.ok(rss > 10, `rss ${rss}`);
+  assert.ok(rssMiB(process.pid, 'VmHWM') >= rss);
   assert.equal(procName(process.pid), 'node');
   assert.equal(procName(2 ** 22 + 1), '');
   assert.equal(rssMiB(2 ** 22 + 1), 0);
