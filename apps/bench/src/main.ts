@@ -97,8 +97,19 @@ interface OncillaCluster {
   flusherPids: number[];
 }
 
-const workerPids = (t: TrackerProcess): number[] =>
-  t.logs.filter((l) => l.msg === 'worker listening').map((l) => Number(l.pid));
+/**
+ * The workers' pids, from their 'worker listening' lines: they may reach us after the primary's
+ * 'tracker ready' (each process writes its own log lines), so wait for all of them.
+ */
+async function workerPids(t: TrackerProcess, count: number): Promise<number[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const pids = [...new Set(t.logs.filter((l) => l.msg === 'worker listening').map((l) => Number(l.pid)))];
+    if (pids.length >= count) return pids;
+    if (Date.now() > deadline) throw new Error(`${pids.length} of ${count} workers said they listen`);
+    await sleep(50);
+  }
+}
 
 async function startOncilla(o: BenchOptions, redisUrl: string, db: MariaDbServer, run: PlannedRun): Promise<OncillaCluster> {
   // mysql_host = localhost means the Unix socket (mysql_socket), as in Ocelot
@@ -128,8 +139,8 @@ async function startOncilla(o: BenchOptions, redisUrl: string, db: MariaDbServer
     tracker,
     flusher,
     primary: tracker.child.pid ?? 0,
-    workers: workerPids(tracker),
-    flusherPids: flusher ? [flusher.child.pid ?? 0, ...workerPids(flusher)] : [],
+    workers: await workerPids(tracker, run.workers),
+    flusherPids: flusher ? [flusher.child.pid ?? 0, ...(await workerPids(flusher, 1))] : [],
   };
   if (o.pin) {
     for (const pid of [c.primary, ...c.workers]) pin(pid, 0);
