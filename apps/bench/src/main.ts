@@ -1,100 +1,30 @@
 /**
- * `npm run bench`: starts throwaway Redis and MariaDB, seeds users and torrents, runs the real
- * tracker with 1 and then 2 workers, drives keep-alive announces from a separate process, and
- * prints and writes the figures (announces/s, latency, errors, Redis calls per announce, memory).
- *
- * Options: --duration S (15), --connections N (64), --torrents N (10000), --users N (10000),
- * --max-swarm N (50), --workers 1,2, --out FILE (bench-results.json), --auto-pipelining,
- * --redis-aof always|everysec|off (always), --aof-rewrite-percentage N (100), --flusher own|separate,
- * --repeat N (1), --pin, --mysql-via socket|tcp (socket) (see docs/performance.md).
+ * `npm run bench`: the announce yardstick. Starts throwaway Redis and MariaDB, seeds them with
+ * the formula data set (src/dataset.ts, the same as apps/bench/wrk/announce.lua announces), runs
+ * the real tracker, and drives it with wrk: a fill (every peer `started` once), then steady runs
+ * of --duration seconds with upload/download deltas on every announce, over new connections
+ * (Connection: close) and keep-alive ones. With --target it drives another running tracker
+ * (Ocelot seeded with the same data set) with the same load, alternating with Oncilla. Prints a
+ * table and writes every figure to --out. Options: src/args.ts and docs/performance.md.
  */
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, startRedis } from '@oncilla/testkit';
-import { PENDING_KINDS, keySchema } from '@oncilla/swarm-store';
-import { TrackerProcess } from '@oncilla/tracker/launcher';
-import type { GeneratorCommand, PhaseResult } from './load-generator.js';
-import { cpuSeconds, cpuSecondsWithChildren, idleShare, infoField, parseCommandStats, rssMiB } from './proc-stats.js';
+import { insertTorrents, insertUsers, insertWhitelist, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
+import { REPORT_PASSWORD, TrackerProcess } from '@oncilla/tracker/launcher';
+import { parseBenchArgs, planRuns, type BenchOptions, type ConnectionMode, type PlannedRun } from './args.js';
+import { benchInfoHash, benchPasskey, slotCount, WHITELIST_PREFIX } from './dataset.js';
+import { cpuSeconds, cpuSecondsWithChildren, idleShare, infoField, microsPerAnnounce, parseCommandStats, procName, rssMiB } from './proc-stats.js';
+import { formatRatios, formatTable, throughputRatios, type RunFigures } from './report.js';
+import { failureCount, runWrk, type BenchJson, type WrkRun } from './wrk.js';
 
-const { values: args } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '15' },
-    connections: { type: 'string', default: '64' },
-    torrents: { type: 'string', default: '10000' },
-    users: { type: 'string', default: '10000' },
-    'max-swarm': { type: 'string', default: '50' },
-    workers: { type: 'string', default: '1,2' },
-    out: { type: 'string', default: 'bench-results.json' },
-    'auto-pipelining': { type: 'boolean', default: false },
-    /** Redis persistence: always (AOF, fsync per write: what exactly-once across a Redis crash needs), everysec, or off. */
-    'redis-aof': { type: 'string', default: 'always' },
-    /** Redis' auto-aof-rewrite-percentage (Redis' default is 100; see docs/operations.md). */
-    'aof-rewrite-percentage': { type: 'string', default: '100' },
-    /** Also run each worker count in readonly mode (announces alone, no accounting) for comparison. */
-    'compare-readonly': { type: 'boolean', default: true },
-    /** Runs of each plan entry (accounting and readonly alternate, so drift hits both alike). */
-    repeat: { type: 'string', default: '1' },
-    /**
-     * CPU pinning (Linux taskset): the tracker (primary, workers) and Redis on CPU 0, the load
-     * generator and MariaDB on CPU 1, so the tracker's own throughput is measured as if the
-     * site's database and the clients were other machines.
-     */
-    pin: { type: 'boolean', default: false },
-    /**
-     * own: the measured cluster flushes to MySQL itself. separate: it runs with flush = false and
-     * a second cluster (pinned with MariaDB when --pin) holds the flush lease, as when the flush
-     * runs on another host; that cluster's CPU is reported apart, not in `tracker`.
-     */
-    flusher: { type: 'string', default: 'own' },
-    /**
-     * How the tracker reaches MariaDB: socket (mysql_host = localhost, the Unix socket, as a
-     * site with MySQL on the same host and Ocelot's default has it) or tcp (127.0.0.1).
-     */
-    'mysql-via': { type: 'string', default: 'socket' },
-  },
-});
-const duration = Number(args.duration);
-const connections = Number(args.connections);
-const torrents = Number(args.torrents);
-const users = Number(args.users);
-const maxSwarm = Number(args['max-swarm']);
-const workerCounts = args.workers.split(',').map(Number);
-const repeat = Number(args.repeat);
-if (!['own', 'separate'].includes(args.flusher)) throw new Error(`--flusher must be own or separate, got ${args.flusher}`);
-const separateFlusher = args.flusher === 'separate';
-if (args['mysql-via'] !== 'socket' && args['mysql-via'] !== 'tcp') throw new Error('--mysql-via must be socket or tcp');
-// the tracker's default redis_prefix
-const KEYS = keySchema('oncilla:');
+const log = (msg: string): void => console.log(`[bench] ${msg}`);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Pins a process and all its threads to one CPU. */
 function pin(pid: number, cpu: number): void {
   execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
-}
-
-function ask(gen: ChildProcess, cmd: GeneratorCommand): Promise<{ type: string; result?: PhaseResult; peerCount?: number }> {
-  return new Promise((resolve) => {
-    gen.once('message', (m) => resolve(m as { type: string; result?: PhaseResult; peerCount?: number }));
-    gen.send(cmd);
-  });
-}
-
-const log = (msg: string): void => console.log(`[bench] ${msg}`);
-
-/**
- * Waits until the flush has written everything pending (the warm-up's rows, or what an earlier
- * run left), so a measured run pays only for its own accounting.
- */
-async function drainFlush(redis: Redis): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    const [current, ...pending] = await Promise.all([redis.exists(KEYS.flushCurrent), ...PENDING_KINDS.map((k) => redis.exists(KEYS.pending[k]))]);
-    if (current === 0 && pending.every((n) => n === 0)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('the flush did not drain within 120 s');
 }
 
 /**
@@ -111,182 +41,361 @@ async function waitForIdle(): Promise<void> {
   log(`the machine did not get idle (last second ${Math.round(idle * 100)}% idle); measuring anyway`);
 }
 
+/** flush.pendingRows from the tracker's report (-1 when it does not answer or does not know yet). */
+async function pendingRows(port: number): Promise<number> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/${REPORT_PASSWORD}/report?get=stats&format=json`);
+    const body: unknown = await res.json();
+    if (typeof body !== 'object' || body === null || !('flush' in body)) return -1;
+    const flush: unknown = body.flush;
+    if (typeof flush !== 'object' || flush === null || !('pendingRows' in flush)) return -1;
+    return typeof flush.pendingRows === 'number' ? flush.pendingRows : -1;
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * Waits until the tracker's flush has written everything pending. The primary counts the rows
+ * once a second and the workers hear of it a second later, so a 0 counts only from `notBefore`.
+ * Returns the seconds waited.
+ */
+async function waitForFlush(port: number, notBefore: number, what: string): Promise<number> {
+  const started = Date.now();
+  const deadline = started + 600_000;
+  let rows = -1;
+  while (Date.now() < deadline) {
+    rows = await pendingRows(port);
+    if (rows === 0 && Date.now() >= notBefore) return (Date.now() - started) / 1000;
+    await sleep(250);
+  }
+  log(`the flush did not write ${what} within 600 s (${rows} rows still pending); measuring anyway`);
+  return (Date.now() - started) / 1000;
+}
+
+interface Probe {
+  label: string;
+  pid: number;
+  /** Add the waited-for children's CPU (Redis' AOF rewrites). */
+  children: boolean;
+}
+
+const readCpu = (p: Probe): number => {
+  try {
+    return p.children ? cpuSecondsWithChildren(p.pid) : cpuSeconds(p.pid);
+  } catch {
+    return 0;
+  }
+};
+
+interface OncillaCluster {
+  tracker: TrackerProcess;
+  /** --flusher separate: the cluster that holds the flush lease. */
+  flusher: TrackerProcess | undefined;
+  primary: number;
+  workers: number[];
+  flusherPids: number[];
+}
+
+/**
+ * The workers' pids, from their 'worker listening' lines: they may reach us after the primary's
+ * 'tracker ready' (each process writes its own log lines), so wait for all of them.
+ */
+async function workerPids(t: TrackerProcess, count: number): Promise<number[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const pids = [...new Set(t.logs.filter((l) => l.msg === 'worker listening').map((l) => Number(l.pid)))];
+    if (pids.length >= count) return pids;
+    if (Date.now() > deadline) throw new Error(`${pids.length} of ${count} workers said they listen`);
+    await sleep(50);
+  }
+}
+
+async function startOncilla(o: BenchOptions, redisUrl: string, db: MariaDbServer, run: PlannedRun): Promise<OncillaCluster> {
+  // mysql_host = localhost means the Unix socket (mysql_socket), as in Ocelot
+  const mysqlVia: Record<string, string> = o.mysqlVia === 'socket' ? { mysql_host: 'localhost', mysql_socket: db.socketPath } : {};
+  const flusher = o.flusher === 'separate' && !run.readonly
+    ? await TrackerProcess.start({ redisUrl, mysql: db, workers: 1, conf: { log_level: 'info', listen_host: '127.0.0.1', ...mysqlVia } })
+    : undefined;
+  const tracker = await TrackerProcess.start({
+    redisUrl,
+    mysql: db,
+    workers: run.workers,
+    // info logs only at start-up and per reap; nothing per request
+    conf: {
+      keepalive_timeout: run.connection === 'new' ? 0 : 60,
+      numwant_limit: 50,
+      log_level: 'info',
+      listen_host: '127.0.0.1',
+      redis_auto_pipelining: o.autoPipelining ? 1 : 0,
+      readonly: run.readonly ? 1 : 0,
+      flush: flusher ? 0 : 1,
+      ...mysqlVia,
+    },
+    // BENCH_PROFILE=dir writes V8 CPU profiles of the primary and workers there
+    nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
+  });
+  const c: OncillaCluster = {
+    tracker,
+    flusher,
+    primary: tracker.child.pid ?? 0,
+    workers: await workerPids(tracker, run.workers),
+    flusherPids: flusher ? [flusher.child.pid ?? 0, ...(await workerPids(flusher, 1))] : [],
+  };
+  if (o.pin) {
+    for (const pid of [c.primary, ...c.workers]) pin(pid, 0);
+    for (const pid of c.flusherPids) pin(pid, 1);
+  }
+  return c;
+}
+
+async function stopOncilla(c: OncillaCluster): Promise<void> {
+  await c.tracker.stop();
+  await c.flusher?.stop();
+}
+
+interface Fill {
+  tracker: 'oncilla' | 'target';
+  connection: ConnectionMode;
+  announces: number;
+  durationSeconds: number;
+  announcesPerSecond: number;
+  failures: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Oncilla: seconds until the flush had written the fill's rows. */
+  flushSeconds: number | null;
+  wrk: BenchJson;
+}
+
+async function fill(o: BenchOptions, url: string, tracker: 'oncilla' | 'target', connection: ConnectionMode): Promise<{ fill: Fill; endedAt: number }> {
+  const slots = slotCount(o.dataSet);
+  log(`fill (${tracker}, ${connection}): ${slots} peers announce 'started' once`);
+  const r = await runWrk({
+    url, mode: 'fill', connection, threads: o.threads, connections: o.connections,
+    // the most it may take; it ends when every peer is answered
+    seconds: Math.max(600, Math.ceil(slots / 100)),
+    dataSet: o.dataSet, userAgent: o.userAgent, wrk: o.wrk, cpu: o.pin ? 1 : undefined,
+  });
+  const j = r.json;
+  if (j.requests < slots) log(`the fill got ${j.requests} of ${slots} answers (socket errors: ${JSON.stringify(j.errors)})`);
+  const f: Fill = {
+    tracker, connection, announces: j.requests, durationSeconds: j.duration, announcesPerSecond: Math.round(j.rps),
+    failures: failureCount(j), p50Ms: j.p50, p99Ms: j.p99, flushSeconds: null, wrk: j,
+  };
+  log(`fill done: ${j.requests} announces in ${j.duration.toFixed(1)} s (${Math.round(j.rps)}/s), ${f.failures} failures`);
+  return { fill: f, endedAt: Date.now() };
+}
+
+function steadyWrk(o: BenchOptions, url: string, connection: ConnectionMode): Promise<WrkRun> {
+  return runWrk({
+    url, mode: 'steady', connection, threads: o.threads, connections: o.connections, seconds: o.duration,
+    dataSet: o.dataSet, userAgent: o.userAgent, wrk: o.wrk, cpu: o.pin ? 1 : undefined,
+  });
+}
+
+function baseFigures(n: number, run: PlannedRun, label: string, w: WrkRun): Omit<RunFigures, 'cpuMicrosPerAnnounce' | 'rssMiB' | 'redis' | 'flush'> {
+  const j = w.json;
+  const socket = j.errors.connect + j.errors.read + j.errors.write + j.errors.timeout;
+  return {
+    run: n, round: run.round, tracker: run.kind, label, connection: run.connection, workers: run.workers, readonly: run.readonly,
+    announces: j.requests, durationSeconds: j.duration, announcesPerSecond: Math.round(j.rps),
+    latencyMs: { p50: j.p50, p90: j.p90, p99: j.p99, p999: j.p999, max: j.max },
+    failures: { non200: j.non200, failure: j.failure, noPeers: j.noPeers, socket, total: failureCount(j) },
+  };
+}
+
+/** CPU µs per announce of each probe, from readings before and after. */
+function perAnnounce(probes: Probe[], before: number[], announces: number): Record<string, number> {
+  return Object.fromEntries(probes.map((p, i) => [p.label, microsPerAnnounce(before[i], readCpu(p), announces)]));
+}
+
 async function main(): Promise<void> {
-  log(`starting throwaway Redis and MariaDB; seeding ${users} users and ${torrents} torrents`);
-  const aof = args['redis-aof'];
-  const [redisServer, db] = await Promise.all([
+  const o = parseBenchArgs(process.argv.slice(2), process.env);
+  try {
+    execFileSync('sh', ['-c', 'command -v "$1"', 'sh', o.wrk], { stdio: 'ignore' });
+  } catch {
+    throw new Error(`${o.wrk} not found: the bench's load comes from wrk (apt-get install -y wrk)`);
+  }
+  const plan = planRuns(o);
+  const slots = slotCount(o.dataSet);
+  const { users, torrents } = o.dataSet;
+
+  log(`starting throwaway Redis and MariaDB; seeding ${users} users and ${torrents} torrents (${slots} peers)`);
+  const aof = o.redisAof;
+  const [redisServer, db]: [RedisServer, MariaDbServer] = await Promise.all([
     startRedis(aof === 'off'
       ? { appendonly: false }
-      : { appendonly: true, extraArgs: [...(aof === 'everysec' ? ['--appendfsync', 'everysec'] : []), '--auto-aof-rewrite-percentage', args['aof-rewrite-percentage']] }),
+      : { appendonly: true, extraArgs: [...(aof === 'everysec' ? ['--appendfsync', 'everysec'] : []), '--auto-aof-rewrite-percentage', String(o.aofRewritePercentage)] }),
     startMariaDb({ sqlMode: 'gazelle' }),
   ]);
   const redis = new Redis(redisServer.url);
   const conn = await db.connect();
-  await insertUsers(conn, Array.from({ length: users }, (_, i) => ({ id: i + 1, passkey: makePasskey(i + 1) })));
-  await insertTorrents(conn, Array.from({ length: torrents }, (_, i) => ({ id: i + 1, infoHash: makeInfoHash(i + 1) })));
+  await insertUsers(conn, Array.from({ length: users }, (_, i) => ({ id: i + 1, passkey: benchPasskey(i + 1) })));
+  await insertTorrents(conn, Array.from({ length: torrents }, (_, i) => ({ id: i + 1, infoHash: benchInfoHash(i + 1) })));
+  await insertWhitelist(conn, [WHITELIST_PREFIX]);
   await conn.end();
-
-  const gen = fork(new URL('./load-generator.ts', import.meta.url).pathname, [], { execArgv: ['--conditions=development', '--import', 'tsx'] });
-  const runs: Array<Record<string, unknown>> = [];
-  let warmedUp = false;
-  let peerCount = 0;
-  const memoryBefore = infoField(await redis.info('memory'), 'used_memory');
-
-  if (args.pin) {
+  if (o.pin) {
     pin(redisServer.pid, 0);
     pin(db.pid, 1);
-    pin(gen.pid ?? 0, 1);
   }
-  // mysql_host = localhost means the Unix socket (mysql_socket), as in Ocelot
-  const mysqlVia: Record<string, string> = args['mysql-via'] === 'socket' ? { mysql_host: 'localhost', mysql_socket: db.socketPath } : {};
-  const plan: Array<{ workers: number; readonly: boolean }> = [];
-  for (const w of workerCounts) {
-    for (let i = 0; i < repeat; i++) {
-      plan.push({ workers: w, readonly: false });
-      if (args['compare-readonly']) plan.push({ workers: w, readonly: true });
+
+  const targetProbes: Probe[] = o.targetPids.map((pid) => ({ label: `${procName(pid) || 'pid'}:${pid}`, pid, children: false }));
+  if (o.target) log(`target ${o.target}${targetProbes.length ? `, processes ${targetProbes.map((p) => p.label).join(', ')}` : ' (no --target-pids: no CPU figures for it)'}`);
+
+  const fills: Fill[] = [];
+  const runs: RunFigures[] = [];
+  let oncillaFilled = false;
+  let targetFilled = o.targetFilled;
+  let memoryBaseline = 0;
+
+  for (const [i, run] of plan.entries()) {
+    const n = i + 1;
+    if (run.kind === 'target' && o.target) {
+      if (!targetFilled) {
+        fills.push((await fill(o, o.target, 'target', run.connection)).fill);
+        targetFilled = true;
+      }
+      await waitForIdle();
+      log(`run ${n}/${plan.length}: target, ${run.connection} connections, ${o.duration} s`);
+      const before = targetProbes.map(readCpu);
+      const w = await steadyWrk(o, o.target, run.connection);
+      const cpu = perAnnounce(targetProbes, before, w.json.requests);
+      const figures: RunFigures = {
+        ...baseFigures(n, run, o.target, w),
+        cpuMicrosPerAnnounce: {
+          ...cpu,
+          ...(targetProbes.length ? { target: Object.values(cpu).reduce((a, b) => a + b, 0) } : {}),
+          wrk: microsPerAnnounce(0, w.cpuSeconds, w.json.requests),
+        },
+        rssMiB: { ...Object.fromEntries(targetProbes.map((p) => [p.label, Number(rssMiB(p.pid).toFixed(1))])), wrk: Number(w.peakRssMiB.toFixed(1)) },
+        redis: null,
+        flush: null,
+      };
+      runs.push(figures);
+      log(formatTable([figures]).split('\n')[1]);
+      continue;
     }
-  }
-  for (const { workers, readonly } of plan) {
-    // --flusher separate: the cluster that holds the flush lease, started first so that it takes it
-    const flusher = separateFlusher && !readonly
-      ? await TrackerProcess.start({ redisUrl: redisServer.url, mysql: db, workers: 1, conf: { log_level: 'info', listen_host: '127.0.0.1', ...mysqlVia } })
-      : undefined;
-    const tracker = await TrackerProcess.start({
-      redisUrl: redisServer.url,
-      mysql: db,
-      workers,
-      // info logs only at start-up and per reap; nothing per request
-      conf: {
-        keepalive_timeout: 60, numwant_limit: 50, log_level: 'info', listen_host: '127.0.0.1',
-        redis_auto_pipelining: args['auto-pipelining'] ? 1 : 0,
-        readonly: readonly ? 1 : 0,
-        flush: flusher ? 0 : 1,
-        ...mysqlVia,
-      },
-      // BENCH_PROFILE=dir writes V8 CPU profiles of the primary and workers there
-      nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
-    });
-    const ready = warmedUp
-      ? await ask(gen, { type: 'retarget', port: tracker.port })
-      : await ask(gen, { type: 'init', host: '127.0.0.1', port: tracker.port, connections, traffic: { torrents, users, maxSwarm, seed: 42 }, numwant: 50 });
-    peerCount = ready.peerCount ?? 0;
-    if (!warmedUp) {
-      log(`warm-up: ${peerCount} peers announce 'started'`);
-      const w = (await ask(gen, { type: 'warmup' })).result as PhaseResult;
-      log(`warm-up done: ${w.requests} announces in ${w.seconds.toFixed(1)} s, ${w.failures} failures, ${w.errors} errors`);
-      warmedUp = true;
+
+    const c = await startOncilla(o, redisServer.url, db, run);
+    const port = c.tracker.port;
+    if (!oncillaFilled) {
+      // what Redis holds before any peer: the users, torrents and scripts
+      memoryBaseline = infoField(await redis.info('memory'), 'used_memory');
+      const f = await fill(o, `http://127.0.0.1:${port}`, 'oncilla', run.connection);
+      f.fill.flushSeconds = await waitForFlush(port, f.endedAt + 2500, "the fill's rows");
+      log(`the flush wrote the fill's rows ${f.fill.flushSeconds.toFixed(1)} s after it ended`);
+      fills.push(f.fill);
+      oncillaFilled = true;
     }
-    const memInfo = await redis.info('memory');
-    const usedMemory = infoField(memInfo, 'used_memory');
-    const workerPids = tracker.logs.filter((l) => l.msg === 'worker listening').map((l) => l.pid as number);
-    const pids = { primary: tracker.child.pid ?? 0, workers: workerPids, redis: redisServer.pid };
-    if (args.pin) for (const pid of [pids.primary, ...workerPids]) pin(pid, 0);
-    const flusherPids = flusher ? [flusher.child.pid ?? 0, ...flusher.logs.filter((l) => l.msg === 'worker listening').map((l) => l.pid as number)] : [];
-    if (args.pin) for (const pid of flusherPids) pin(pid, 1);
-    const flushLogs = (flusher ?? tracker).logs;
-    if (!readonly) await drainFlush(redis);
+    const waitBefore = run.readonly ? 0 : await waitForFlush(port, Date.now() + 2500, 'what was pending');
     await waitForIdle();
+    const usedMemory = infoField(await redis.info('memory'), 'used_memory');
     await redis.config('RESETSTAT');
     const aofBefore = await redis.info('persistence');
-    const cpuBefore = { flusher: flusherPids.map(cpuSeconds), workers: workerPids.map(cpuSeconds), redis: cpuSecondsWithChildren(redisServer.pid), primary: cpuSeconds(pids.primary), mysql: cpuSeconds(db.pid), generator: cpuSeconds(gen.pid ?? 0) };
-    log(`${workers} worker(s)${readonly ? ', readonly (no accounting)' : ''}: ${duration} s of steady traffic over ${connections} keep-alive connections`);
+    const probes: Probe[] = [
+      ...c.workers.map((pid) => ({ label: `worker:${pid}`, pid, children: false })),
+      { label: 'primary', pid: c.primary, children: false },
+      { label: 'redis', pid: redisServer.pid, children: true },
+      { label: 'mariadb', pid: db.pid, children: false },
+      ...c.flusherPids.map((pid) => ({ label: `flusher:${pid}`, pid, children: false })),
+    ];
+    const flushLogs = (c.flusher ?? c.tracker).logs;
     const flushedBefore = flushLogs.filter((l) => l.msg === 'flushed').length;
-    const lagSamples: number[] = [];
-    const lagTimer = setInterval(() => {
-      void redis.hget(KEYS.flushCurrent, 'at').then((at) => lagSamples.push(at ? Math.floor(Date.now() / 1000) - Number(at) : 0));
-    }, 1000);
-    const r = (await ask(gen, { type: 'run', durationMs: duration * 1000 })).result as PhaseResult;
-    clearInterval(lagTimer);
+    log(`run ${n}/${plan.length}: oncilla, ${run.workers} worker(s), ${run.connection} connections${run.readonly ? ', readonly (no accounting)' : ''}, ${o.duration} s`);
+    const before = probes.map(readCpu);
+    const w = await steadyWrk(o, `http://127.0.0.1:${port}`, run.connection);
+    const cpu = perAnnounce(probes, before, w.json.requests);
+    const ranUntil = Date.now();
+    const commandStats = parseCommandStats(await redis.info('commandstats'));
+    if (process.env.BENCH_DUMP_COMMANDSTATS) console.log(commandStats);
+    const aofAfter = await redis.info('persistence');
+    const drainAfter = run.readonly ? 0 : await waitForFlush(port, ranUntil + 2500, "the run's rows");
     const flushes = flushLogs.filter((l) => l.msg === 'flushed').slice(flushedBefore);
     const flushedRows = flushes.reduce((a, l) => a + Number(l.rows ?? 0), 0);
     const flushMs = flushes.reduce((a, l) => a + Number(l.ms ?? 0), 0);
-    const aofAfter = await redis.info('persistence');
+    const rss: Record<string, number> = {
+      primary: rssMiB(c.primary),
+      ...Object.fromEntries(c.workers.map((pid) => [`worker:${pid}`, rssMiB(pid)])),
+      redis: rssMiB(redisServer.pid),
+      mariadb: rssMiB(db.pid),
+      wrk: w.peakRssMiB,
+    };
+    await stopOncilla(c);
+
+    const workersCpu = c.workers.reduce((a, pid) => a + (cpu[`worker:${pid}`] ?? 0), 0);
+    const scriptCalls = (commandStats.evalsha ?? 0) + (commandStats.eval ?? 0) + (commandStats.fcall ?? 0);
+    const commands = Object.entries(commandStats)
+      .filter(([cmd]) => !['evalsha', 'eval', 'fcall', 'info', 'config', 'config|resetstat'].includes(cmd))
+      .reduce((a, [, k]) => a + k, 0);
     const aofRewrites = infoField(aofAfter, 'aof_rewrites') - infoField(aofBefore, 'aof_rewrites');
-    const commandInfo = await redis.info('commandstats');
-    const stats = parseCommandStats(commandInfo);
-    if (process.env.BENCH_DUMP_COMMANDSTATS) console.log(commandInfo);
-    const cpuWorkers = workerPids.map(cpuSeconds).reduce((a, b, i) => a + b - cpuBefore.workers[i], 0);
-    const cpuRedis = cpuSecondsWithChildren(redisServer.pid) - cpuBefore.redis;
-    const cpuPrimary = cpuSeconds(pids.primary) - cpuBefore.primary;
-    const cpuMysql = cpuSeconds(db.pid) - cpuBefore.mysql;
-    const cpuGenerator = cpuSeconds(gen.pid ?? 0) - cpuBefore.generator;
-    const cpuFlusher = flusherPids.map(cpuSeconds).reduce((a, b, i) => a + b - cpuBefore.flusher[i], 0);
-    const scriptCalls = (stats.evalsha ?? 0) + (stats.eval ?? 0);
-    const clientCalls = scriptCalls + Object.entries(stats)
-      .filter(([cmd]) => !['evalsha', 'eval', 'info', 'config|resetstat', 'config'].includes(cmd))
-      .reduce((a, [, n]) => a + n, 0);
-    const run = {
-      workers,
-      accounting: !readonly,
-      connections,
-      durationSeconds: Number(r.seconds.toFixed(2)),
-      announces: r.requests,
-      announcesPerSecond: Math.round(r.requests / r.seconds),
-      p50Ms: Number((r.p50us / 1000).toFixed(3)),
-      p99Ms: Number((r.p99us / 1000).toFixed(3)),
-      maxMs: Number((r.maxUs / 1000).toFixed(3)),
-      failures: r.failures,
-      failureSamples: r.failureSamples,
-      errors: r.errors,
-      flush: readonly ? null : {
+    const announces = w.json.requests;
+    // --flusher separate: the flushing cluster's CPU, reported apart, not in `tracker`
+    const separate: Record<string, number> = c.flusherPids.length
+      ? { separateFlusher: c.flusherPids.reduce((a, pid) => a + (cpu[`flusher:${pid}`] ?? 0), 0) }
+      : {};
+    const figures: RunFigures = {
+      ...baseFigures(n, run, 'oncilla', w),
+      cpuMicrosPerAnnounce: {
+        ...Object.fromEntries(c.workers.map((pid) => [`worker:${pid}`, cpu[`worker:${pid}`]])),
+        workers: workersCpu,
+        primary: cpu.primary,
+        redis: cpu.redis,
+        mariadb: cpu.mariadb,
+        ...separate,
+        tracker: workersCpu + cpu.primary + cpu.redis,
+        wrk: microsPerAnnounce(0, w.cpuSeconds, announces),
+      },
+      rssMiB: Object.fromEntries(Object.entries(rss).map(([k, v]) => [k, Number(v.toFixed(1))])),
+      redis: {
+        scriptCallsPerAnnounce: announces ? Number((scriptCalls / announces).toFixed(3)) : 0,
+        commandsPerAnnounce: announces ? Number((commands / announces).toFixed(2)) : 0,
+        usedMemoryBytes: usedMemory,
+        usedMemoryBytesPerPeer: Math.round((usedMemory - memoryBaseline) / slots),
+        // a rewrite replaces the files, so the growth is only meaningful without one
+        aofBytesPerAnnounce: aof !== 'off' && aofRewrites === 0 && announces
+          ? Math.round((infoField(aofAfter, 'aof_current_size') - infoField(aofBefore, 'aof_current_size')) / announces)
+          : null,
+        aofRewrites,
+      },
+      flush: run.readonly ? null : {
+        waitBeforeSeconds: Number(waitBefore.toFixed(1)),
         batches: flushes.length,
         rowsFlushed: flushedRows,
         rowsPerSecondWritten: flushMs > 0 ? Math.round((flushedRows * 1000) / flushMs) : 0,
-        rowsPerSecondOfTraffic: Math.round(flushedRows / r.seconds),
-        maxLagSeconds: lagSamples.length ? Math.max(...lagSamples) : 0,
-      },
-      aof: aof === 'off' ? null : {
-        rewritesDuringRun: aofRewrites,
-        // a rewrite replaces the files, so the growth is only meaningful without one
-        bytesPerAnnounce: aofRewrites === 0 ? Math.round((infoField(aofAfter, 'aof_current_size') - infoField(aofBefore, 'aof_current_size')) / r.requests) : null,
-      },
-      redisScriptCallsPerAnnounce: Number((scriptCalls / r.requests).toFixed(3)),
-      redisCommandsInsideScriptsPerAnnounce: Number((Object.entries(stats).filter(([c]) => !['evalsha', 'eval', 'info'].includes(c)).reduce((a, [, n]) => a + n, 0) / r.requests).toFixed(2)),
-      note: 'commands run inside scripts are counted by Redis too; the round trips per announce are the script calls',
-      redisCallsUpperBoundPerAnnounce: Number((clientCalls / r.requests).toFixed(3)),
-      cpuMicrosecondsPerAnnounce: {
-        workers: Math.round((cpuWorkers * 1e6) / r.requests),
-        redis: Math.round((cpuRedis * 1e6) / r.requests),
-        primary: Math.round((cpuPrimary * 1e6) / r.requests),
-        mysql: Math.round((cpuMysql * 1e6) / r.requests),
-        loadGenerator: Math.round((cpuGenerator * 1e6) / r.requests),
-        /** --flusher separate: the flushing cluster (primary and its idle worker), elsewhere */
-        ...(flusher ? { separateFlusher: Math.round((cpuFlusher * 1e6) / r.requests) } : {}),
-        /** workers + primary + Redis: what the tracker's own host spends on one announce */
-        tracker: Math.round(((cpuWorkers + cpuPrimary + cpuRedis) * 1e6) / r.requests),
-      },
-      memory: {
-        rssMiB: {
-          primary: Number(rssMiB(pids.primary).toFixed(1)),
-          workers: workerPids.map((p) => Number(rssMiB(p).toFixed(1))),
-          redis: Number(rssMiB(redisServer.pid).toFixed(1)),
-        },
-        redisUsedMemoryBytes: usedMemory,
-        activePeers: r.activePeers,
-        redisBytesPerPeer: Math.round((usedMemory - memoryBefore) / Math.max(1, r.activePeers)),
+        drainAfterSeconds: Number(drainAfter.toFixed(1)),
       },
     };
-    runs.push(run);
-    console.log(JSON.stringify(run, null, 2));
-    await tracker.stop();
-    await flusher?.stop();
+    runs.push(figures);
+    log(formatTable([figures]).split('\n')[1]);
   }
-  gen.kill();
+
   redis.disconnect();
   await Promise.all([redisServer.cleanup(), db.cleanup()]);
 
+  const ratios = throughputRatios(runs);
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    settings: { pinned: args.pin, repeat, duration, connections, torrents, users, maxSwarm, peers: peerCount, numwant: 50, autoPipelining: args['auto-pipelining'], redisAof: aof, flusher: args.flusher, mysqlVia: args['mysql-via'], aofRewritePercentage: Number(args['aof-rewrite-percentage']) },
+    settings: {
+      duration: o.duration, connections: o.connections, threads: o.threads, connectionModes: o.connectionModes, workers: o.workers,
+      repeat: o.repeat, pinned: o.pin, dataSet: o.dataSet, peers: slots, numwant: 50, userAgent: o.userAgent,
+      redisAof: aof, aofRewritePercentage: o.aofRewritePercentage, autoPipelining: o.autoPipelining, flusher: o.flusher, mysqlVia: o.mysqlVia,
+      target: o.target ?? null, targetProcesses: targetProbes.map((p) => p.label),
+    },
+    fills,
     runs,
+    ratios,
   };
-  writeFileSync(args.out, JSON.stringify(report, null, 2) + '\n');
-  log(`wrote ${args.out}`);
-  for (const r of runs) {
-    const f = r.flush as { rowsFlushed: number; rowsPerSecondWritten: number; maxLagSeconds: number } | null;
-    log(`${r.workers} worker(s)${r.accounting ? '' : ' readonly'}: ${r.announcesPerSecond} announces/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.failures} failures, ${r.errors} errors, ${r.redisScriptCallsPerAnnounce} Redis calls/announce${f ? `, ${f.rowsFlushed} rows flushed (${f.rowsPerSecondWritten}/s while writing), max flush lag ${f.maxLagSeconds} s` : ''}`);
+  writeFileSync(o.out, JSON.stringify(report, null, 2) + '\n');
+  console.log('');
+  console.log(formatTable(runs));
+  if (ratios.length) {
+    console.log('');
+    console.log('throughput, Oncilla / target:');
+    console.log(formatRatios(ratios));
   }
+  log(`wrote ${o.out}`);
 }
 
 main().catch((err: unknown) => {

@@ -176,5 +176,7 @@ describe('site control plane', () => {
     const json = JSON.parse((await siteRequest(tracker.port, `/${REPORT_PASSWORD}/report?get=stats&format=json`)).body) as Record<string, unknown>;
     assert.equal(json.seeders, 1);
     assert.ok(Number(json.ipv4) >= 1, 'peers by family');
+    const flush = json.flush as { pendingRows: unknown };
+    assert.equal(typeof flush.pendingRows, 'number', 'flush.pendingRows: rows not yet in MySQL');
   });
 });

@@ -34,7 +34,8 @@ const LAG_WARNING_SECONDS = 30;
  */
 export class Flusher {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  readonly stats: FlushStats = { batches: 0, rows: 0, rejected: 0, failures: 0, lagSeconds: 0, pendingRows: 0, batchRows: 0, lastError: '' };
+  // pendingRows is -1 until the backlog was first measured
+  readonly stats: FlushStats = { batches: 0, rows: 0, rejected: 0, failures: 0, lagSeconds: 0, pendingRows: -1, batchRows: 0, lastError: '' };
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<boolean> | undefined;
   #nextAttempt = 0;

@@ -84,7 +84,7 @@ export interface ClusterStats {
     rejected: number;
     /** Rows waiting in Redis: `pending` (not cut yet) and `batch` (being written). */
     pending: Record<string, number>;
-    /** Every row not yet in MySQL (pending and batch): 0 once the flush has caught up. */
+    /** Every row not yet in MySQL (pending and batch): 0 once the flush has caught up; -1 until first counted. */
     pendingRows: number;
   };
 }

@@ -45,7 +45,7 @@ export class ClusterStatsBook {
         failures: flush.failures,
         rejected: flush.rejected,
         pending: { pending: flush.pendingRows, batch: flush.batchRows },
-        pendingRows: flush.pendingRows + flush.batchRows,
+        pendingRows: flush.pendingRows < 0 ? -1 : flush.pendingRows + flush.batchRows,
       },
     };
     this.#previous = { requests: totals.requests, connections: totals.openedConnections, at: now };
