@@ -10,16 +10,14 @@
  * --mysql-via socket|tcp (socket).
  * BENCH_PROFILE=dir writes a V8 CPU profile of this process there.
  */
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { applyBatch, createPool, ensureFlushLog } from '@oncilla/database';
-import { FlushBatches, RedisPeerStore, replaceTorrents, replaceUsers, type AnnounceInput } from '@oncilla/swarm-store';
+import { applyBatches, createPool, ensureFlushLog } from '@oncilla/database';
+import { FlushBatches, loadTorrents, readBatch, RedisPeerStore, type AnnounceInput } from '@oncilla/swarm-store';
 import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, startRedis } from '@oncilla/testkit';
-import { parseBatch } from '@oncilla/tracker/parse-batch';
 import { cpuSeconds } from './proc-stats.js';
 
 const { values: args } = parseArgs({
@@ -49,11 +47,11 @@ async function fillPending(store: RedisPeerStore, batch: number): Promise<void> 
     const uid = 1 + ((i * 7919) % users);
     const tid = 1 + ((i * 104_729) % torrents);
     return {
-      passkey: makePasskey(uid), infoHash: makeInfoHash(tid), preError: '', postError: '',
+      infoHash: makeInfoHash(tid), user: { uid, canLeech: true, isProtected: false }, error: '',
       peerId: Buffer.from(`-OB0001-${String(batch).padStart(4, '0')}${String(i).padStart(8, '0')}`, 'latin1'),
       event: 'started', left: i % 2 ? 0 : 1 << 20, uploaded: 0, downloaded: 0, corrupt: 0, port: 6881,
       ipv4: Buffer.from([10, 0, (i >> 8) & 255, i & 255]), numwant: 0, plan: '', withPeerIds: false,
-      ipText4: `10.0.${(i >> 8) & 255}.${i & 255}`, ipText6: '', userAgent: 'qBittorrent/4.6.5',
+      userAgent: 'qBittorrent/4.6.5',
     };
   };
   const inFlight = 64;
@@ -80,8 +78,7 @@ async function main(): Promise<void> {
   const redis = new Redis(redisServer.url);
   const store = new RedisPeerStore(redis, 'oncilla');
   const now = Math.floor(Date.now() / 1000);
-  await replaceUsers(redis, store.keys, Array.from({ length: users }, (_, i) => ({ id: i + 1, passkey: makePasskey(i + 1), canLeech: true, isProtected: false })), now);
-  await replaceTorrents(redis, store.keys, Array.from({ length: torrents }, (_, i) => ({ id: i + 1, infoHash: makeInfoHash(i + 1), freeTorrent: 0, snatched: 0 })));
+  await loadTorrents(redis, store.keys, Array.from({ length: torrents }, (_, i) => ({ id: i + 1, infoHash: makeInfoHash(i + 1), freeTorrent: 0, snatched: 0 })));
   const batches = new FlushBatches(redis, store.keys);
   // 'localhost' means the socket, as with mysql_host
   const host = args['mysql-via'] === 'tcp' ? db.host : 'localhost';
@@ -103,15 +100,16 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const c0 = cpuNow();
     const m0 = cpuSeconds(db.pid);
-    const ref = await batches.begin(randomBytes(12).toString('hex'), now);
-    if (!ref) throw new Error('nothing pending');
-    const raw = await batches.read();
+    const cut = await batches.begin(now);
+    if (cut.length === 0) throw new Error('nothing pending');
+    const raws = await Promise.all(cut.map((c) => batches.read(c)));
     const cRead = cpuNow();
-    const batch = parseBatch(ref.id, raw);
+    const parsed = cut.map((c, i) => readBatch(c.id, raws[i]));
+    const peerRows = parsed.reduce((a, x) => a + x.peers.length, 0);
     const c1 = cpuNow();
     // MariaDB's and this process's CPU per table, attributed part by part
     let mark = { mysql: cpuSeconds(db.pid), self: cpuNow() };
-    const result = await applyBatch(pool, batch, {
+    const result = await applyBatches(pool, parsed, {
       log: quiet,
       afterPart: (id) => {
         const table = id.split(':')[1];
@@ -127,7 +125,7 @@ async function main(): Promise<void> {
         mark = next;
       },
     });
-    await batches.end(ref.id);
+    await Promise.all(cut.map((c) => batches.end(c)));
     const c2 = cpuNow();
     const m1 = cpuSeconds(db.pid);
     const wallMs = Date.now() - t0;
@@ -136,13 +134,13 @@ async function main(): Promise<void> {
       writeFileSync(join(process.env.BENCH_PROFILE, `flush-${b + 1}.cpuprofile`), JSON.stringify(profile));
       profiler.disconnect();
     }
-    log(`batch ${b + 1}: ${batch.peers.length} peer rows, ${result.rows} rows in ${result.parts} parts, ${wallMs} ms; ` +
-      `primary ${(((cRead - c0) * 1e6) / batch.peers.length).toFixed(1)} µs/peer reading, ${(((c1 - cRead) * 1e6) / batch.peers.length).toFixed(1)} parsing, ${(((c2 - c1) * 1e6) / batch.peers.length).toFixed(1)} µs/peer writing; ` +
-      `MariaDB ${(((m1 - m0) * 1e6) / batch.peers.length).toFixed(1)} µs/peer`);
+    log(`batch ${b + 1}: ${peerRows} peer rows, ${result.rows} rows in ${result.parts} parts, ${wallMs} ms; ` +
+      `primary ${(((cRead - c0) * 1e6) / peerRows).toFixed(1)} µs/peer reading, ${(((c1 - cRead) * 1e6) / peerRows).toFixed(1)} parsing, ${(((c2 - c1) * 1e6) / peerRows).toFixed(1)} µs/peer writing; ` +
+      `MariaDB ${(((m1 - m0) * 1e6) / peerRows).toFixed(1)} µs/peer`);
     // the first batch warms MariaDB's buffer pool and V8's JIT: left out of the totals
     if (b === 0 && batchCount > 1) continue;
     totals.rows += result.rows;
-    totals.peerRows += batch.peers.length;
+    totals.peerRows += peerRows;
     totals.readParse += c1 - c0;
     totals.write += c2 - c1;
     totals.mysql += m1 - m0;

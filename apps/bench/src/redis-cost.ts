@@ -12,9 +12,9 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { RedisPeerStore, replaceTorrents, replaceUsers, type AnnounceInput } from '@oncilla/swarm-store';
-import { makeInfoHash, makePasskey, startRedis } from '@oncilla/testkit';
-import { cpuSeconds, infoField } from './proc-stats.js';
+import { loadTorrents, RedisPeerStore, type AnnounceInput } from '@oncilla/swarm-store';
+import { makeInfoHash, startRedis } from '@oncilla/testkit';
+import { cpuSeconds, infoField, parseCommandStats } from './proc-stats.js';
 import { TrafficModel, benchPeerId, type AnnounceSpec } from './traffic.js';
 
 const { values: args } = parseArgs({
@@ -37,15 +37,18 @@ interface Cost {
   mode: 'readonly' | 'accounting';
   aofBytesPerAnnounce: number | null;
   redisCpuMicrosecondsPerAnnounce: number;
+  /** INFO commandstats: the script's own time per call, its inner commands included */
+  scriptMicrosecondsPerCall: number;
+  commandsInsideScriptPerAnnounce: number;
 }
 
 function input(s: AnnounceSpec): AnnounceInput {
   const ip = [10, (s.peer >> 16) & 255, (s.peer >> 8) & 255, s.peer & 255];
   return {
-    passkey: makePasskey(s.user + 1), infoHash: makeInfoHash(s.torrent + 1), preError: '', postError: '',
+    infoHash: makeInfoHash(s.torrent + 1), user: { uid: s.user + 1, canLeech: true, isProtected: false }, error: '',
     peerId: Buffer.from(benchPeerId(s.peer), 'latin1'), event: s.event, left: s.left, uploaded: s.uploaded,
-    downloaded: s.downloaded, corrupt: 0, port: s.port, ipv4: Buffer.from(ip), numwant: 50, plan: 's4l4',
-    withPeerIds: false, ipText4: ip.join('.'), ipText6: '', userAgent: 'qBittorrent/4.6.5',
+    downloaded: s.downloaded, corrupt: 0, port: s.port, ipv4: Buffer.from(ip), numwant: 50, plan: s.left > 0 ? 's4l4' : 'l4',
+    withPeerIds: false, userAgent: 'qBittorrent/4.6.5',
   };
 }
 
@@ -54,8 +57,7 @@ async function measure(readonly: boolean): Promise<Cost> {
   const redis = new Redis(server.url);
   try {
     const store = new RedisPeerStore(redis, 'oncilla:', { readonly });
-    await replaceUsers(redis, store.keys, Array.from({ length: users }, (_, i) => ({ id: i + 1, passkey: makePasskey(i + 1), canLeech: true, isProtected: false })), 0);
-    await replaceTorrents(redis, store.keys, Array.from({ length: torrents }, (_, i) => ({ id: i + 1, infoHash: makeInfoHash(i + 1), freeTorrent: 0, snatched: 0 })));
+    await loadTorrents(redis, store.keys, Array.from({ length: torrents }, (_, i) => ({ id: i + 1, infoHash: makeInfoHash(i + 1), freeTorrent: 0, snatched: 0 })));
     const model = new TrafficModel({ torrents, users, maxSwarm: 50, seed: 42 });
     const drive = async (n: number, next: (i: number) => AnnounceSpec): Promise<void> => {
       for (let i = 0; i < n; i += IN_FLIGHT) {
@@ -68,14 +70,20 @@ async function measure(readonly: boolean): Promise<Cost> {
     await drive(model.peerCount, (i) => model.start(i));
     await drive(20_000, () => model.next());
     const aof0 = infoField(await redis.info('persistence'), 'aof_current_size');
+    await redis.config('RESETSTAT');
     const cpu0 = cpuSeconds(server.pid);
     await drive(announces, () => model.next());
     const aof1 = infoField(await redis.info('persistence'), 'aof_current_size');
     const cpu1 = cpuSeconds(server.pid);
+    const stats = parseCommandStats(await redis.info('commandstats'));
+    const usec = /cmdstat_evalsha:calls=\d+,usec=(\d+)/.exec(await redis.info('commandstats'));
+    const inner = Object.entries(stats).filter(([c]) => !['evalsha', 'eval', 'info', 'config|resetstat'].includes(c)).reduce((a, [, n]) => a + n, 0);
     return {
       mode: readonly ? 'readonly' : 'accounting',
       aofBytesPerAnnounce: args.aof === 'off' ? null : Math.round((aof1 - aof0) / announces),
       redisCpuMicrosecondsPerAnnounce: Number((((cpu1 - cpu0) * 1e6) / announces).toFixed(1)),
+      scriptMicrosecondsPerCall: usec ? Number((Number(usec[1]) / announces).toFixed(1)) : 0,
+      commandsInsideScriptPerAnnounce: Number((inner / announces).toFixed(2)),
     };
   } finally {
     redis.disconnect();
@@ -88,7 +96,7 @@ async function main(): Promise<void> {
   for (let r = 0; r < Number(args.repeat); r++) {
     for (const readonly of [true, false]) {
       const c = await measure(readonly);
-      console.log(`[bench:redis] ${c.mode}: ${c.aofBytesPerAnnounce ?? '-'} AOF bytes, ${c.redisCpuMicrosecondsPerAnnounce} µs of Redis CPU per announce`);
+      console.log(`[bench:redis] ${c.mode}: ${c.aofBytesPerAnnounce ?? '-'} AOF bytes, ${c.redisCpuMicrosecondsPerAnnounce} µs of Redis CPU per announce (script ${c.scriptMicrosecondsPerCall} µs, ${c.commandsInsideScriptPerAnnounce} commands)`);
       runs.push(c);
     }
   }

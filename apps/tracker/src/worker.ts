@@ -158,7 +158,11 @@ export async function runWorker(): Promise<void> {
     log,
     onRefusedTransfer: (uid, infoHash) => log.warn({ uid, infoHash: infoHash.toString('hex') }, 'transfer too big to credit: not credited'),
     control: {
-      update: (q) => handleUpdate(control, q, log, { now: () => Math.floor(Date.now() / 1000), reasonLifetime: () => config.delReasonLifetime }),
+      update: (q) => handleUpdate(control, q, log, {
+        now: () => Math.floor(Date.now() / 1000),
+        reasonLifetime: () => config.delReasonLifetime,
+        settle: (version) => follower.caughtUp(version, LISTS_MAX_AGE_MS),
+      }),
       report: (q) => handleReport({ stats: () => cluster, peerCounts: () => control.peerCounts(), userPeers: (pk) => userPeers.ask(pk) }, q),
     },
     metrics: async () => renderMetrics(cluster, await control.peerCounts(), Math.floor(Date.now() / 1000)),

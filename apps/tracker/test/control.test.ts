@@ -11,6 +11,7 @@ import { REPORT_PASSWORD, SITE_PASSWORD, TrackerProcess } from '@oncilla/tracker
 import { decode, get, pct, query, text, type Params } from './support/client.js';
 import { siteRequest } from './support/site-client.js';
 import { waitFlushed } from './support/flushed.js';
+import { eventually } from './support/wait.js';
 import { keySchema } from '@oncilla/swarm-store';
 
 const pk = (c: string): string => c.repeat(32);
@@ -110,22 +111,22 @@ describe('site control plane', () => {
 
   it('adds, changes and removes users; update_user changes only the flag it is given', async () => {
     const key = makePasskey(77);
-    assert.equal(reason(await announce(key, { info_hash: IH, peer_id: pid(7) })), 'Passkey not found');
+    await eventually(async () => reason(await announce(key, { info_hash: IH, peer_id: pid(7) })), 'Passkey not found');
     await update(`action=add_user&passkey=${key}&id=77`);
-    assert.equal(reason(await announce(key, { info_hash: IH, peer_id: pid(7) })), undefined);
+    await eventually(async () => reason(await announce(key, { info_hash: IH, peer_id: pid(7) })), undefined);
     await update(`action=update_user&passkey=${key}&can_leech=0`);
-    assert.equal(reason(await announce(key, { info_hash: IH, peer_id: pid(7) })), 'Access denied, leeching forbidden');
+    await eventually(async () => reason(await announce(key, { info_hash: IH, peer_id: pid(7) })), 'Access denied, leeching forbidden');
     await update(`action=update_user&passkey=${key}&visible=0`);
-    assert.equal(reason(await announce(key, { info_hash: IH, peer_id: pid(7) })), 'Access denied, leeching forbidden', 'visible alone keeps can_leech=0');
+    await eventually(async () => reason(await announce(key, { info_hash: IH, peer_id: pid(7) })), 'Access denied, leeching forbidden', 'visible alone keeps can_leech=0');
     await update(`action=update_user&passkey=${key}&can_leech=1`);
     const next = makePasskey(78);
     await update(`action=change_passkey&oldpasskey=${key}&newpasskey=${key}`);
-    assert.equal(reason(await announce(key, { info_hash: IH, peer_id: pid(7) })), undefined, 'old == new changes nothing');
+    await eventually(async () => reason(await announce(key, { info_hash: IH, peer_id: pid(7) })), undefined, 'old == new changes nothing');
     await update(`action=change_passkey&oldpasskey=${key}&newpasskey=${next}`);
-    assert.equal(reason(await announce(key, { info_hash: IH, peer_id: pid(7) })), 'Passkey not found');
-    assert.equal(reason(await announce(next, { info_hash: IH, peer_id: pid(7) })), undefined);
+    await eventually(async () => reason(await announce(key, { info_hash: IH, peer_id: pid(7) })), 'Passkey not found');
+    await eventually(async () => reason(await announce(next, { info_hash: IH, peer_id: pid(7) })), undefined);
     await update(`action=remove_user&passkey=${next}`);
-    assert.equal(reason(await announce(next, { info_hash: IH, peer_id: pid(7) })), 'Passkey not found');
+    await eventually(async () => reason(await announce(next, { info_hash: IH, peer_id: pid(7) })), 'Passkey not found');
   });
 
   it('removes 124 users in one ~4.1 KB request', async () => {
@@ -135,24 +136,25 @@ describe('site control plane', () => {
     assert.ok(path.length > 4000);
     const r = await siteRequest(tracker.port, path);
     assert.equal(r.last, 'success');
-    for (const k of [keys[0], keys[61], keys[123]]) assert.equal(reason(await announce(k, { info_hash: IH, peer_id: pid(9) })), 'Passkey not found');
+    for (const k of [keys[0], keys[61], keys[123]]) await eventually(async () => reason(await announce(k, { info_hash: IH, peer_id: pid(9) })), 'Passkey not found');
   });
 
   it('manages the client whitelist', async () => {
     await update('action=add_whitelist&peer_id=-XX');
-    assert.equal(reason(await announce(pk('a'), { info_hash: IH, peer_id: pid(1) })), 'Your client is not on the whitelist');
+    await eventually(async () => reason(await announce(pk('a'), { info_hash: IH, peer_id: pid(1) })), 'Your client is not on the whitelist');
     await update('action=edit_whitelist&old_peer_id=-XX&new_peer_id=-TS0001-');
-    assert.equal(reason(await announce(pk('a'), { info_hash: IH, peer_id: pid(1) })), undefined);
+    await eventually(async () => reason(await announce(pk('a'), { info_hash: IH, peer_id: pid(1) })), undefined);
     await update('action=remove_whitelist&peer_id=-TS0001-');
-    assert.equal(reason(await announce(pk('a'), { info_hash: IH, peer_id: pid(1) })), undefined, 'an empty whitelist admits everyone');
+    await eventually(async () => reason(await announce(pk('a'), { info_hash: IH, peer_id: pid(1) })), undefined, 'an empty whitelist admits everyone');
   });
 
   it('changes the announce interval and jitter at run time', async () => {
     await update('action=update_announce_interval&new_announce_interval=900');
+    await eventually(async () => (await announce(pk('b'), { info_hash: IH, peer_id: pid(2) }))['min interval'], 900);
     let d = await announce(pk('b'), { info_hash: IH, peer_id: pid(2) });
-    assert.equal(d['min interval'], 900);
     assert.ok((d.interval as number) >= 900 && (d.interval as number) <= 1500);
     await update('action=update_announce_jitter&new_announce_jitter=60');
+    await eventually(async () => { const x = (await announce(pk('b'), { info_hash: IH, peer_id: pid(2) })).interval as number; return x >= 900 && x <= 960; }, true);
     d = await announce(pk('b'), { info_hash: IH, peer_id: pid(2) });
     assert.ok((d.interval as number) >= 900 && (d.interval as number) <= 960, `interval ${d.interval}`);
   });

@@ -324,13 +324,20 @@ export async function applyBatches(pool: Pool, batches: readonly FlushBatch[], o
       let group: Part[] = [];
       let rows = 0;
       const flushGroup = async (): Promise<void> => {
-        if (group.length) for (const r of await writer.applyGroup(group)) count(r);
+        if (group.length) {
+          const results = await writer.applyGroup(group);
+          for (const [i, r] of results.entries()) {
+            count(r);
+            await opts.afterPart?.(group[i].id, r.outcome);
+          }
+        }
         group = [];
         rows = 0;
       };
       for (const p of parts) {
         if (done.has(p.id)) {
           count(SKIPPED);
+          await opts.afterPart?.(p.id, 'skipped');
           continue;
         }
         if (rows + p.size > groupRows) await flushGroup();

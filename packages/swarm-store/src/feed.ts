@@ -187,6 +187,40 @@ export class FeedFollower {
     this.#blockMs = opts.blockMs ?? 200;
   }
 
+  /** The feed version applied so far. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /**
+   * Resolves once this follower has applied the feed up to `version` (the site's change a
+   * worker just wrote), or after `timeoutMs`: then the change is at least in Redis, and every
+   * worker applies it within its own next read.
+   */
+  async caughtUp(version: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#version < version) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return true;
+  }
+
+  #waiters: Array<() => void> = [];
+
+  #wake(): void {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const r of w) r();
+  }
+
   /** Whether the lists are current enough to answer from (their last confirmation is younger than maxAgeMs). */
   fresh(now: number, maxAgeMs: number): boolean {
     return !this.missing && this.confirmedAt > 0 && now - this.confirmedAt <= maxAgeMs;
@@ -243,8 +277,10 @@ export class FeedFollower {
           continue;
         }
         this.confirmedAt = sentAt;
+        this.#wake();
       } catch (err) {
         if (!this.#running) return;
+        this.#wake();
         if (!failing) this.log.warn(`change feed: ${(err as Error).message}; retrying`);
         failing = true;
         await sleep(100);
@@ -307,5 +343,6 @@ export class FeedFollower {
       if (!(await this.#apply(parseEntries(r[0][1])))) throw new Error('the feed changed too much while the lists were read');
     }
     this.confirmedAt = sentAt;
+    this.#wake();
   }
 }

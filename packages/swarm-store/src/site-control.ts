@@ -99,6 +99,11 @@ export class SiteControl {
     await this.#s.call('setSetting', [g.settings, g.feed, g.version], ['', '', FEED_LENGTH]);
   }
 
+  /** The change feed's version now: a change written before this call has this version or a lower one. */
+  async feedVersion(): Promise<number> {
+    return Number((await this.client.get(this.keys.global.version)) ?? 0);
+  }
+
   async torrentInfo(infoHash: Buffer): Promise<{ id: number; free: number } | undefined> {
     const [id, free] = await this.client.hmget(this.keys.torrent(infoHash).torrent, 'id', 'f');
     return id === null ? undefined : { id: Number(id), free: Number(free ?? 0) };

@@ -145,7 +145,16 @@ export interface UpdateContext {
   now: () => number;
   /** del_reason_lifetime: how long a deleted torrent's reason is kept. */
   reasonLifetime: () => number;
+  /**
+   * Waits until this worker's lists hold every change written so far (the feed's version), so
+   * that the site's next request sees its change here at once; other workers follow within
+   * their next read of the feed (well under a second).
+   */
+  settle?: (version: number) => Promise<unknown>;
 }
+
+/** Actions that change the lists workers keep in memory (the rest change Redis only). */
+const IN_MEMORY = new Set<UpdateAction['action']>(['add_user', 'remove_users', 'update_user', 'change_passkey', 'edit_whitelist', 'update_announce_interval', 'update_announce_jitter']);
 
 /** Applies a checked action; returns `success` (the site reads the text after the last newline). */
 export async function applyUpdate(control: SiteControl, u: UpdateAction, log: UpdateLog, ctx: UpdateContext): Promise<string> {
@@ -211,6 +220,7 @@ export async function applyUpdate(control: SiteControl, u: UpdateAction, log: Up
     case 'unknown':
       log.info(`Unknown update action '${u.name.slice(0, 40).replace(/[^\x20-\x7e]/g, '?')}'`);
   }
+  if (ctx.settle && IN_MEMORY.has(u.action)) await ctx.settle(await control.feedVersion());
   return 'success';
 }
 

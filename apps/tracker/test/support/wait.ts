@@ -7,3 +7,19 @@ export async function waitUntil(what: string, cond: () => Promise<boolean>, time
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * The site's changes to the lists workers keep in memory reach every worker within a second:
+ * reads until `read()` gives `expected` or `withinMs` passed, then asserts on the last read.
+ */
+export async function eventually<T>(read: () => Promise<T>, expected: T, message?: string, withinMs = 1000): Promise<void> {
+  const { isDeepStrictEqual } = await import('node:util');
+  const { deepStrictEqual } = await import('node:assert/strict');
+  const deadline = Date.now() + withinMs;
+  let last = await read();
+  while (!isDeepStrictEqual(last, expected) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    last = await read();
+  }
+  deepStrictEqual(last, expected, message);
+}
