@@ -78,8 +78,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const s = deps.settings();
     if (req.url.length > s.maxRequestSize) return send(reply, s, encodeFailure(GET_STRING_TOO_LONG), true);
     // Operator endpoints (no 32-character key, so they never collide with Ocelot's routes).
-    if (req.url === '/health') return send(reply, s, 'ok\n');
+    // which worker answered (operators and tests follow one worker's connection with it)
+    if (req.url === '/health') return send(reply.header('x-oncilla-worker', process.pid), s, 'ok\n');
     if (req.url === '/ready') {
+      reply.header('x-oncilla-worker', process.pid);
       const ok = (deps.ready?.() ?? true) && !deps.closing?.();
       return send(reply.code(ok ? 200 : 503), s, ok ? 'ready\n' : 'not ready\n');
     }
