@@ -1,10 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { classifyPath, encodeFailure, NOTHING_TO_SEE_HERE, parseQuery, type Cidr, type Query } from '@oncilla/protocol';
+import { classifyPath, encodeFailure, INVALID_ACTION, NOTHING_TO_SEE_HERE, parseQuery, type Cidr, type Query } from '@oncilla/protocol';
 import type { PeerStore } from '@oncilla/swarm-store';
 import { handleAnnounce } from './announce.js';
 import { handleScrape } from './scrape.js';
+import { handleClientError, trackResponses } from './client-errors.js';
+import { serverOptions, type TimeoutConfig } from './timeouts.js';
+import { AuthFailures } from './auth-failures.js';
 import type { HandlerSettings } from './settings.js';
 import type { WorkerStats } from './stats.js';
 
@@ -20,11 +23,13 @@ export interface AppDeps {
     update(q: Query): Promise<string>;
     report(q: Query): Promise<{ body: string; type: string }>;
   };
-  log?: { error(obj: unknown, msg: string): void };
+  log?: { error(obj: unknown, msg: string): void; warn(obj: Record<string, unknown>, msg: string): void };
   /** Prometheus text (served at /metrics to a bearer of the report password). */
   metrics?: () => Promise<string>;
   /** Whether this worker can answer (Redis reachable, not draining): GET /ready. */
   ready?: () => boolean;
+  /** connection_timeout and keepalive_timeout for the server (Ocelot's defaults when absent). */
+  timeouts?: TimeoutConfig;
 }
 
 export const UNAVAILABLE = 'The tracker is temporarily unavailable.';
@@ -41,10 +46,14 @@ function send(reply: FastifyReply, settings: HandlerSettings, body: Buffer | str
  * bencoded `failure reason` with status 200.
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
+  const authFailures = new AuthFailures(deps.stats.authFailures, deps.log);
   const app = Fastify({
     logger: false,
-    // Ocelot answers HTTP/1.1 requests without a Host header; Node refuses them by default.
-    serverFactory: (handler) => createServer({ requireHostHeader: false }, handler),
+    serverFactory: (handler) => createServer(serverOptions(deps.timeouts ?? { connectionTimeout: 10, keepaliveTimeout: 0 }), trackResponses(handler)),
+    // What Node's parser refuses gets a bencoded failure, not Fastify's JSON 400/431.
+    clientErrorHandler: handleClientError,
+    // A HEAD would run the GET handler (and announce) with the body thrown away.
+    exposeHeadRoutes: false,
     routerOptions: {
       querystringParser: parseQuery,
       ignoreDuplicateSlashes: false,
@@ -81,6 +90,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (req.url === '/metrics' && deps.metrics) {
       const auth = headerValue(req.headers.authorization) ?? '';
       if (!auth.startsWith('Bearer ') || !safeEqual(auth.slice(7), s.reportPassword)) {
+        authFailures.record('metrics', req.socket.remoteAddress ?? '');
         return send(reply.code(401).header('www-authenticate', 'Bearer'), s, 'report password required (Authorization: Bearer)\n', true);
       }
       return send(reply, s, await deps.metrics(), false, 'text/plain; version=0.0.4');
@@ -103,7 +113,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       case 'report': {
         // The site reads until EOF and wants the text after the last \n: always close.
         const secret = c.kind === 'update' ? s.sitePassword : s.reportPassword;
-        if (!safeEqual(c.key, secret)) return send(reply, s, encodeFailure('Authentication failure'), true);
+        if (!safeEqual(c.key, secret)) {
+          authFailures.record(c.kind, req.socket.remoteAddress ?? '');
+          return send(reply, s, encodeFailure('Authentication failure'), true);
+        }
         if (!deps.control) return send(reply, s, encodeFailure('Invalid action'), true);
         if (c.kind === 'update') return send(reply, s, await deps.control.update(q), true);
         const r = await deps.control.report(q);
@@ -112,6 +125,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
   };
   app.get('/*', route);
+  // HEAD changes nothing: probes get /health and /ready, tracker routes a failure.
+  app.head('/*', async (req, reply) => {
+    if (req.url === '/health' || req.url === '/ready') return route(req, reply);
+    return send(reply, deps.settings(), encodeFailure(INVALID_ACTION), true);
+  });
   return app;
 }
 
