@@ -29,4 +29,4 @@ export {
   type EnabledFlag,
   type FreeTorrentFlag,
 } from './seed.js';
-export { ProcessExitedError, type ExitInfo } from './process.js';
+export { ProcessExitedError, makeTempDir, removeTempDir, type ExitInfo } from './process.js';
