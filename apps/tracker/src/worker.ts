@@ -4,7 +4,7 @@ import { parseCidrList } from '@oncilla/protocol';
 import { RedisPeerStore, SiteControl } from '@oncilla/swarm-store';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './http/app.js';
-import { handleClientError, trackResponses } from './http/client-errors.js';
+import { handleClientError, ignoreExpect, trackResponses } from './http/client-errors.js';
 import { serverOptions, tuneTimeouts } from './http/timeouts.js';
 import { renderMetrics } from './http/metrics.js';
 import { handleReport } from './http/report.js';
@@ -74,6 +74,7 @@ async function listen(app: FastifyInstance, c: Config, log: { warn(msg: string):
     // Further addresses share the same Fastify instance through its routing function.
     const server = createServer(serverOptions(c), trackResponses((req, res) => app.routing(req, res)));
     server.on('clientError', handleClientError);
+    ignoreExpect(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       if (t.path) server.listen({ path: t.path, backlog: c.maxConnections }, resolve);

@@ -125,6 +125,16 @@ describe('HTTP faults', () => {
     }
   });
 
+  it('answers a request with Expect: at once, without an interim 100 or a 417 (found by the fuzz test)', async () => {
+    const scrape = `/${pk('a')}/scrape?${query({ info_hash: IH })}`;
+    for (const expect of ['100-continue', 'something-else']) {
+      const o = await exchange(tracker.port, Buffer.from(`GET ${scrape} HTTP/1.1\r\nExpect: ${expect}\r\nConnection: close\r\n\r\n`), { deadlineMs: 5000 });
+      const replies = parseReplies(o.data);
+      assert.deepEqual(replies.map((r) => r.status), [200], `Expect: ${expect}: one reply, the scrape`);
+      assert.ok(decode(replies[0].body).files, `Expect: ${expect}`);
+    }
+  });
+
   it('HEAD on a tracker route changes nothing (the announce never runs)', async () => {
     const ih = IH_HEAD;
     const head = `HEAD /${pk('a')}/announce?${query({ info_hash: ih, peer_id: '-TS0001-00000000HEAD', port: 6001, left: 100, uploaded: 0, downloaded: 0, event: 'started', compact: 1 })} HTTP/1.1\r\nConnection: close\r\n\r\n`;

@@ -5,7 +5,7 @@ import { classifyPath, encodeFailure, INVALID_ACTION, NOTHING_TO_SEE_HERE, parse
 import type { PeerStore } from '@oncilla/swarm-store';
 import { handleAnnounce } from './announce.js';
 import { handleScrape } from './scrape.js';
-import { handleClientError, trackResponses } from './client-errors.js';
+import { handleClientError, ignoreExpect, trackResponses } from './client-errors.js';
 import { serverOptions, type TimeoutConfig } from './timeouts.js';
 import { AuthFailures } from './auth-failures.js';
 import type { HandlerSettings } from './settings.js';
@@ -49,7 +49,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const authFailures = new AuthFailures(deps.stats.authFailures, deps.log);
   const app = Fastify({
     logger: false,
-    serverFactory: (handler) => createServer(serverOptions(deps.timeouts ?? { connectionTimeout: 10, keepaliveTimeout: 0 }), trackResponses(handler)),
+    serverFactory: (handler) => {
+      const server = createServer(serverOptions(deps.timeouts ?? { connectionTimeout: 10, keepaliveTimeout: 0 }), trackResponses(handler));
+      ignoreExpect(server);
+      return server;
+    },
     // What Node's parser refuses gets a bencoded failure, not Fastify's JSON 400/431.
     clientErrorHandler: handleClientError,
     // A HEAD would run the GET handler (and announce) with the body thrown away.

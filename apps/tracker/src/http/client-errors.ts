@@ -4,7 +4,7 @@
  * a 400/431 JSON body; a tracker answers every failure as Ocelot does: HTTP 200 with a bencoded
  * `failure reason`, then closes.
  */
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { encodeFailure, GET_STRING_TOO_LONG, MALFORMED_HTTP_REQUEST } from '@oncilla/protocol';
 
@@ -73,4 +73,14 @@ export function handleClientError(err: Error & { code?: string }, socket: Duplex
   }
   socket.write(failureResponse(clientErrorReason(err.code)));
   closeSoon(socket);
+}
+
+/**
+ * `Expect:` gets no interim `100 Continue` (nor a `417` for other values): Ocelot ignores the
+ * header, and a GET tracker has no body to wait for, so the request is answered at once.
+ */
+export function ignoreExpect(server: Server): void {
+  const answer = (req: IncomingMessage, res: ServerResponse): void => void server.emit('request', req, res);
+  server.on('checkContinue', answer);
+  server.on('checkExpectation', answer);
 }

@@ -9,6 +9,6 @@ export async function allFlushed(redis: Redis, prefix = 'oncilla:'): Promise<boo
   return n === 0;
 }
 
-export function waitFlushed(redis: Redis, timeoutMs = 30000): Promise<void> {
-  return waitUntil('the flush to catch up', () => allFlushed(redis), timeoutMs);
+export function waitFlushed(redis: Redis, timeoutMs = 30000, prefix = 'oncilla:'): Promise<void> {
+  return waitUntil('the flush to catch up', () => allFlushed(redis, prefix), timeoutMs);
 }

@@ -11,6 +11,8 @@ export interface RawOutcome {
   error?: string;
   /** True when our deadline ended it rather than the server. */
   timedOut: boolean;
+  /** True when settleMs ended it (complete replies, then silence). */
+  settled: boolean;
   /** Milliseconds from connect to the end. */
   ms: number;
 }
@@ -23,6 +25,11 @@ export interface RawOptions {
   endAfterWrite?: boolean;
   /** Destroy the socket right after writing, without reading (an early close). */
   abortAfterWrite?: boolean;
+  /**
+   * Stop reading once what came parses as complete replies and nothing more came for this long
+   * (a keep-alive server would otherwise hold the socket until keepalive_timeout).
+   */
+  settleMs?: number;
 }
 
 /** Connects, writes `payload` (each Buffer of an array as its own write), reads until close. */
@@ -32,6 +39,8 @@ export function exchange(port: number, payload: Buffer | Buffer[], o: RawOptions
     const chunks: Buffer[] = [];
     let error: string | undefined;
     let timedOut = false;
+    let settled = false;
+    let settleTimer: NodeJS.Timeout | undefined;
     const s = net.connect({ host: o.host ?? '127.0.0.1', port }, () => {
       for (const p of Array.isArray(payload) ? payload : [payload]) s.write(p);
       if (o.abortAfterWrite) s.destroy();
@@ -41,11 +50,21 @@ export function exchange(port: number, payload: Buffer | Buffer[], o: RawOptions
       timedOut = true;
       s.destroy();
     }, o.deadlineMs ?? 10_000);
-    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('data', (c: Buffer) => {
+      chunks.push(c);
+      if (o.settleMs === undefined) return;
+      clearTimeout(settleTimer);
+      if (!completeReplies(Buffer.concat(chunks))) return;
+      settleTimer = setTimeout(() => {
+        settled = true;
+        s.destroy();
+      }, o.settleMs);
+    });
     s.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
     s.on('close', () => {
       clearTimeout(timer);
-      resolve({ data: Buffer.concat(chunks), error, timedOut, ms: Date.now() - started });
+      clearTimeout(settleTimer);
+      resolve({ data: Buffer.concat(chunks), error, timedOut, settled, ms: Date.now() - started });
     });
   });
 }
@@ -100,4 +119,12 @@ export function parseReplies(data: Buffer): ParsedReply[] {
     at = bodyStart + len;
   }
   return out;
+}
+
+function completeReplies(data: Buffer): boolean {
+  try {
+    return parseReplies(data).length > 0;
+  } catch {
+    return false;
+  }
 }
