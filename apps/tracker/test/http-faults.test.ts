@@ -135,6 +135,18 @@ describe('HTTP faults', () => {
     }
   });
 
+  it('answers a body Fastify cannot parse as a malformed request, not as the tracker\'s trouble (found by the fuzz test)', async () => {
+    const bodies = [
+      'POST /x HTTP/1.1\r\nContent-Type: a\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab',
+      'PUT /x HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 1\r\nConnection: close\r\n\r\n{',
+    ];
+    for (const b of bodies) {
+      const o = await exchange(tracker.port, Buffer.from(b), { deadlineMs: 5000 });
+      assertFailureReply(o.data, 'Malformed HTTP request', b.slice(0, 40));
+    }
+    assert.ok(!tracker.logs.some((l) => l.msg === 'request failed'), 'no internal error is logged');
+  });
+
   it('HEAD on a tracker route changes nothing (the announce never runs)', async () => {
     const ih = IH_HEAD;
     const head = `HEAD /${pk('a')}/announce?${query({ info_hash: ih, peer_id: '-TS0001-00000000HEAD', port: 6001, left: 100, uploaded: 0, downloaded: 0, event: 'started', compact: 1 })} HTTP/1.1\r\nConnection: close\r\n\r\n`;

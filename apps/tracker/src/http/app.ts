@@ -1,11 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { classifyPath, encodeFailure, INVALID_ACTION, NOTHING_TO_SEE_HERE, parseQuery, type Cidr, type Query } from '@oncilla/protocol';
+import { classifyPath, encodeFailure, INVALID_ACTION, MALFORMED_HTTP_REQUEST, NOTHING_TO_SEE_HERE, parseQuery, type Cidr, type Query } from '@oncilla/protocol';
 import type { PeerStore } from '@oncilla/swarm-store';
 import { handleAnnounce } from './announce.js';
 import { handleScrape } from './scrape.js';
-import { handleClientError, ignoreExpect, trackResponses } from './client-errors.js';
+import { handleClientError, ignoreExpect, isClientFault, trackResponses } from './client-errors.js';
 import { serverOptions, type TimeoutConfig } from './timeouts.js';
 import { AuthFailures } from './auth-failures.js';
 import type { HandlerSettings } from './settings.js';
@@ -71,6 +71,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.setErrorHandler((err, req, reply) => {
+    if (isClientFault(err)) return void send(reply.code(200), deps.settings(), encodeFailure(MALFORMED_HTTP_REQUEST), true);
     deps.stats.errors++;
     deps.log?.error({ err: (err as Error).message }, 'request failed');
     // A store or database error is the tracker's trouble, not the client's.

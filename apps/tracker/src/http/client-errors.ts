@@ -84,3 +84,12 @@ export function ignoreExpect(server: Server): void {
   server.on('checkContinue', answer);
   server.on('checkExpectation', answer);
 }
+
+/**
+ * Fastify's own 4xx errors (the body of a non-GET it could not parse: unknown Content-Type,
+ * bad JSON, bad Content-Length) are the client's fault, not the tracker's trouble.
+ */
+export function isClientFault(err: unknown): boolean {
+  const status = (err as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}

@@ -147,6 +147,8 @@ function headers(g: Gen): string {
   if (g.chance(0.2)) out.push(`X-Forwarded-For: ${g.pick(['1.2.3.4', '::1', 'garbage', '1.2.3.4, 5.6.7.8', ', , ,', '999.999.999.999', g.str(g.len())])}`);
   if (g.chance(0.1)) out.push(`Content-Length: ${g.pick(['0', '5', '-1', 'abc', '99999999999999999999', '1, 2'])}`);
   if (g.chance(0.05)) out.push(`Transfer-Encoding: ${g.pick(['chunked', 'gzip', 'chunked, chunked', 'identity'])}`);
+  if (g.chance(0.08)) out.push(`Content-Type: ${g.pick(['application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/octet-stream', '', ';;;', g.str(g.int(0, 40))])}`);
+  if (g.chance(0.03)) out.push(`Accept-Encoding: ${g.pick(['gzip', 'br', '*', g.str(20)])}`);
   if (g.chance(0.05)) out.push(`Expect: ${g.pick(['100-continue', '100-Continue', 'bogus', ''])}`);
   if (g.chance(0.05)) out.push('Upgrade: websocket');
   if (g.chance(0.1)) for (let i = g.int(1, 3000); i > 0; i--) out.push(`X-${g.str(g.int(1, 12))}: ${g.str(g.int(0, 20))}`);
@@ -164,7 +166,7 @@ function request(g: Gen, w: FuzzWorld, method?: string): { bytes: Buffer; head: 
   const version = g.chance(0.92) ? 'HTTP/1.1' : g.pick(['HTTP/1.0', 'HTTP/0.9', 'HTTP/2.0', 'HTTP/1.2', 'HTTP/', 'http/1.1', '', 'HTTP/1.1 extra']);
   const eol = g.chance(0.97) ? '\r\n' : g.pick(['\n', '\r', '\n\r']);
   let body = '';
-  if (g.chance(0.03)) body = g.str(g.int(0, 200));
+  if (g.chance(0.05)) body = g.pick(['{', '{"a":1}', '[]', 'a=b', '5\r\nhello\r\n0\r\n\r\n', g.str(g.int(0, 200))]);
   const line = version ? `${m} ${path} ${version}` : `${m} ${path}`;
   return { bytes: Buffer.from(`${line}${eol}${headers(g).replace(/\r\n/g, eol)}${eol}${body}`, 'latin1'), head: m === 'HEAD' };
 }
