@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { classifyPath, encodeFailure, INVALID_ACTION, MALFORMED_HTTP_REQUEST, NOTHING_TO_SEE_HERE, parseQuery, type Cidr, type Query } from '@oncilla/protocol';
+import { AUTHENTICATION_FAILURE, classifyPath, encodeFailure, INVALID_ACTION, MALFORMED_HTTP_REQUEST, NOTHING_TO_SEE_HERE, parseQuery, type Cidr, type Query } from '@oncilla/protocol';
 import type { PeerStore } from '@oncilla/swarm-store';
 import { handleAnnounce } from './announce.js';
 import { handleScrape } from './scrape.js';
@@ -120,7 +120,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         const secret = c.kind === 'update' ? s.sitePassword : s.reportPassword;
         if (!safeEqual(c.key, secret)) {
           authFailures.record(c.kind, req.socket.remoteAddress ?? '');
-          return send(reply, s, encodeFailure('Authentication failure'), true);
+          return send(reply, s, encodeFailure(AUTHENTICATION_FAILURE), true);
         }
         if (!deps.control) return send(reply, s, encodeFailure('Invalid action'), true);
         if (c.kind === 'update') return send(reply, s, await deps.control.update(q), true);

@@ -193,10 +193,48 @@ function brokenLine(g: Gen, w: FuzzWorld): Buffer {
   ]), 'latin1');
 }
 
+/**
+ * A request that is valid but for one to three fields, so it gets past the checks and into the
+ * announce script, the scrape or the update action with absurd values.
+ */
+function nearValid(g: Gen, w: FuzzWorld): Buffer {
+  const action = g.pick(['announce', 'announce', 'announce', 'scrape', 'update']);
+  const params: Array<[string, string]> = [];
+  let key = g.pick(w.passkeys);
+  if (action === 'announce') {
+    params.push(
+      ['info_hash', pct(g.pick(w.infoHashes))], ['peer_id', pct(Buffer.from(`-NV0001-${g.str(12, '0123456789')}`))],
+      ['port', String(g.int(1, 65535))], ['uploaded', String(g.int(0, 1e9))], ['downloaded', String(g.int(0, 1e9))],
+      ['left', String(g.pick([0, g.int(1, 1e9)]))], ['compact', g.pick(['1', '0'])],
+    );
+    if (g.chance(0.5)) params.push(['event', g.pick(['started', 'stopped', 'completed', ''])]);
+    if (g.chance(0.3)) params.push(['numwant', String(g.int(0, 200))]);
+  } else if (action === 'scrape') {
+    for (let i = g.int(1, 300); i > 0; i--) params.push(['info_hash', pct(g.chance(0.9) ? g.pick(w.infoHashes) : g.bytes(g.pick([19, 20, 21])))]);
+  } else {
+    key = w.sitePassword;
+    params.push(['action', g.pick(UPDATE_ACTIONS)]);
+    for (const k of UPDATE_KEYS) if (g.chance(0.4)) params.push([k, value(g, w, k)]);
+  }
+  const keys = action === 'update' ? UPDATE_KEYS : ANNOUNCE_KEYS;
+  for (let i = g.int(1, 3); i > 0; i--) {
+    const k = g.pick(keys);
+    const v = value(g, w, k);
+    // replace the field, or add a duplicate (the last one wins)
+    const at = params.findIndex(([x]) => x === k);
+    if (at >= 0 && g.chance(0.6)) params[at] = [k, v];
+    else params.push([k, v]);
+  }
+  const q = params.map(([k, v]) => `${k}=${v}`).join('&');
+  return Buffer.from(`GET /${key}/${action}?${q} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`, 'latin1');
+}
+
 export function fuzzCase(seed: number, index: number, w: FuzzWorld): FuzzCase {
   const g = new Gen(prng((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0));
-  const kind = g.pick(['request', 'request', 'request', 'request', 'broken-line', 'pipelined', 'partial', 'early-close', 'split']);
+  const kind = g.pick(['request', 'request', 'request', 'near-valid', 'near-valid', 'near-valid', 'broken-line', 'pipelined', 'partial', 'early-close', 'split']);
   switch (kind) {
+    case 'near-valid':
+      return { kind, payload: [nearValid(g, w)], mode: 'read', head: false };
     case 'broken-line':
       return { kind, payload: [brokenLine(g, w)], mode: g.chance(0.2) ? 'end' : 'read', head: false };
     case 'pipelined': {
