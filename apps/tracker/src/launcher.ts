@@ -5,10 +5,11 @@
  * "tracker ready" log line, awaited as an event.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+// Its temp dirs go when the launching process ends, even by SIGKILL (the testkit's watchdog).
+import { makeTempDir, removeTempDir } from '@oncilla/testkit';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const MAIN = join(ROOT, 'apps/tracker/src/main.ts');
@@ -57,7 +58,11 @@ export class TrackerProcess {
   private waiters: Array<{ test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  private constructor(readonly child: ChildProcess, readonly port: number, private readonly dir: string, onLog?: (l: LogLine) => void) {
+  /** Holds the ocelot.conf; removed once the tracker has exited, however it died. */
+  readonly dir: string;
+
+  private constructor(readonly child: ChildProcess, readonly port: number, dir: string, onLog?: (l: LogLine) => void) {
+    this.dir = dir;
     this.configFile = join(dir, 'ocelot.conf');
     let buf = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -78,12 +83,16 @@ export class TrackerProcess {
       }
     });
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk));
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        removeTempDir(dir);
+        resolve({ code, signal });
+      }));
   }
 
   static async start(o: TrackerOptions): Promise<TrackerProcess> {
     const port = o.port ?? (await freePort());
-    const dir = mkdtempSync(join(tmpdir(), 'oncilla-tracker-'));
+    const dir = makeTempDir('oncilla-tracker-');
     const conf: Record<string, string | number> = {
       listen_host: '127.0.0.1 ::1',
       listen_port: port,
@@ -131,8 +140,6 @@ export class TrackerProcess {
 
   async stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    const e = await this.exited;
-    rmSync(this.dir, { recursive: true, force: true });
-    return e;
+    return this.exited;
   }
 }

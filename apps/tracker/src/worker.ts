@@ -4,6 +4,8 @@ import { parseCidrList } from '@oncilla/protocol';
 import { FeedFollower, keySchema, RedisPeerStore, SiteControl, SiteLists } from '@oncilla/swarm-store';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './http/app.js';
+import { handleClientError, ignoreExpect, trackResponses } from './http/client-errors.js';
+import { serverOptions, tuneTimeouts } from './http/timeouts.js';
 import { renderMetrics } from './http/metrics.js';
 import { handleReport } from './http/report.js';
 import { emptySnapshot, WorkerStats, type ClusterStats } from './http/stats.js';
@@ -73,9 +75,7 @@ function listenTargets(c: Config): Array<{ host?: string; path?: string }> {
 }
 
 function tuneServer(server: Server, c: Config): void {
-  server.keepAliveTimeout = c.keepaliveTimeout * 1000;
-  server.requestTimeout = c.connectionTimeout * 1000;
-  server.headersTimeout = c.connectionTimeout * 1000;
+  tuneTimeouts(server, c);
   server.maxConnections = c.maxMiddlemen;
 }
 
@@ -102,7 +102,9 @@ async function listen(app: FastifyInstance, c: Config, log: { warn(msg: string):
       continue;
     }
     // Further addresses share the same Fastify instance through its routing function.
-    const server = createServer({ requireHostHeader: false }, (req, res) => app.routing(req, res));
+    const server = createServer(serverOptions(c), trackResponses((req, res) => app.routing(req, res)));
+    server.on('clientError', handleClientError);
+    ignoreExpect(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       if (t.path) server.listen({ path: t.path, backlog: c.maxConnections }, resolve);
@@ -167,6 +169,7 @@ export async function runWorker(): Promise<void> {
     },
     metrics: async () => renderMetrics(cluster, await control.peerCounts(), Math.floor(Date.now() / 1000)),
     ready: () => redis.status === 'ready' && listsFresh(),
+    timeouts: config,
   });
   const servers = await listen(app, config, log);
   for (const s of servers) stats.watch(s);

@@ -39,4 +39,4 @@ export {
   type EnabledFlag,
   type FreeTorrentFlag,
 } from './seed.js';
-export { ProcessExitedError, type ExitInfo } from './process.js';
+export { ProcessExitedError, makeTempDir, removeTempDir, type ExitInfo } from './process.js';

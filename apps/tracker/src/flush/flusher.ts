@@ -134,12 +134,9 @@ export class Flusher {
   }
 
   async releaseLease(): Promise<void> {
-    try {
-      await this.batches.releaseLease(this.owner);
-    } catch (err) {
-      // the lease then lapses after its TTL; say so, the next holder waits that long
-      this.log.warn(`releasing the flush lease failed (${(err as Error).message}); it lapses in ${this.leaseTtlMs / 1000} s`);
-    }
+    // Not fatal (the lease expires after leaseTtlMs), but another cluster waits that long: say so.
+    await this.batches.releaseLease(this.owner).catch((err: Error) =>
+      this.log.warn({ err: err.message, ttlMs: this.leaseTtlMs }, `could not release the flush lease; another cluster can take it when it expires in ${Math.round(this.leaseTtlMs / 1000)} s`));
   }
 
   async #flushIfLeader(): Promise<boolean> {

@@ -5,6 +5,9 @@ import { AUTHENTICATION_FAILURE, GET_STRING_TOO_LONG, INVALID_ACTION, MALFORMED_
 import type { PeerStore, SiteLists } from '@oncilla/swarm-store';
 import { handleAnnounce } from './announce.js';
 import { handleScrape } from './scrape.js';
+import { handleClientError, ignoreExpect, isClientFault, trackResponses } from './client-errors.js';
+import { serverOptions, type TimeoutConfig } from './timeouts.js';
+import { AuthFailures } from './auth-failures.js';
 import type { HandlerSettings } from './settings.js';
 import type { WorkerStats } from './stats.js';
 
@@ -25,11 +28,13 @@ export interface AppDeps {
     update(q: Query): Promise<string | Buffer>;
     report(q: Query): Promise<{ body: string; type: string }>;
   };
-  log?: { error(obj: unknown, msg: string): void };
+  log?: { error(obj: unknown, msg: string): void; warn(obj: Record<string, unknown>, msg: string): void };
   /** Prometheus text (served at /metrics to a bearer of the report password). */
   metrics?: () => Promise<string>;
   /** Whether this worker can answer (Redis reachable, not draining): GET /ready. */
   ready?: () => boolean;
+  /** connection_timeout and keepalive_timeout for the server (Ocelot's defaults when absent). */
+  timeouts?: TimeoutConfig;
 }
 
 
@@ -46,10 +51,18 @@ function send(reply: FastifyReply, settings: HandlerSettings, body: Buffer | str
  * bencoded `failure reason` with status 200.
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
+  const authFailures = new AuthFailures(deps.stats.authFailures, deps.log);
   const app = Fastify({
     logger: false,
-    // Ocelot answers HTTP/1.1 requests without a Host header; Node refuses them by default.
-    serverFactory: (handler) => createServer({ requireHostHeader: false }, handler),
+    serverFactory: (handler) => {
+      const server = createServer(serverOptions(deps.timeouts ?? { connectionTimeout: 10, keepaliveTimeout: 0 }), trackResponses(handler));
+      ignoreExpect(server);
+      return server;
+    },
+    // What Node's parser refuses gets a bencoded failure, not Fastify's JSON 400/431.
+    clientErrorHandler: handleClientError,
+    // A HEAD would run the GET handler (and announce) with the body thrown away.
+    exposeHeadRoutes: false,
     routerOptions: {
       querystringParser: parseQuery,
       ignoreDuplicateSlashes: false,
@@ -63,6 +76,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.setErrorHandler((err, req, reply) => {
+    if (isClientFault(err)) return void send(reply.code(200), deps.settings(), encodeFailure(MALFORMED_HTTP_REQUEST), true);
     deps.stats.errors++;
     deps.log?.error({ err: (err as Error).message }, 'request failed');
     // A store or database error is the tracker's trouble, not the client's.
@@ -88,6 +102,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (req.url === '/metrics' && deps.metrics) {
       const auth = headerValue(req.headers.authorization) ?? '';
       if (!auth.startsWith('Bearer ') || !safeEqual(auth.slice(7), s.reportPassword)) {
+        authFailures.record('metrics', req.socket.remoteAddress ?? '');
         return send(reply.code(401).header('www-authenticate', 'Bearer'), s, 'report password required (Authorization: Bearer)\n', true);
       }
       return send(reply, s, await deps.metrics(), false, 'text/plain; version=0.0.4');
@@ -110,7 +125,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       case 'report': {
         // The site reads until EOF and wants the text after the last \n: always close.
         const secret = c.kind === 'update' ? s.sitePassword : s.reportPassword;
-        if (!safeEqual(c.key, secret)) return send(reply, s, encodeFailure(AUTHENTICATION_FAILURE), true);
+        if (!safeEqual(c.key, secret)) {
+          authFailures.record(c.kind, req.socket.remoteAddress ?? '');
+          return send(reply, s, encodeFailure(AUTHENTICATION_FAILURE), true);
+        }
         if (!deps.control) return send(reply, s, encodeFailure(INVALID_ACTION), true);
         if (c.kind === 'update') return send(reply, s, await deps.control.update(q), true);
         const r = await deps.control.report(q);
@@ -119,6 +137,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
   };
   app.get('/*', route);
+  // HEAD changes nothing: probes get /health and /ready, tracker routes a failure.
+  app.head('/*', async (req, reply) => {
+    if (req.url === '/health' || req.url === '/ready') return route(req, reply);
+    return send(reply, deps.settings(), encodeFailure(INVALID_ACTION), true);
+  });
   return app;
 }
 

@@ -2,6 +2,7 @@
  * Prometheus text exposition of the cluster-wide counters (pure, so it is unit-tested).
  */
 import type { ClusterStats } from './stats.js';
+import { AUTH_ROUTES } from './auth-failures.js';
 
 export interface PeerGauges {
   seeders: number;
@@ -28,6 +29,8 @@ export function renderMetrics(c: ClusterStats, peers: PeerGauges, now: number): 
   metric('oncilla_announces_total', 'counter', 'Announces by result.', [[{ result: 'ok' }, t.succAnnouncements], [{ result: 'failed' }, t.announcements - t.succAnnouncements]]);
   metric('oncilla_announce_failures_total', 'counter', 'Failed announces and scrapes by failure reason.', Object.entries(t.failures).map(([r, n]) => [{ reason: r }, n]));
   metric('oncilla_scrapes_total', 'counter', 'Scrapes.', [[{}, t.scrapes]]);
+  metric('oncilla_auth_failures_total', 'counter', 'Requests refused for a wrong site or report password, by route.',
+    AUTH_ROUTES.map((r) => [{ route: r }, t.authFailures[r] ?? 0]));
   metric('oncilla_errors_total', 'counter', 'Requests that failed inside the tracker (Redis unreachable and the like).', [[{}, t.errors]]);
   metric('oncilla_connections_open', 'gauge', 'Open client connections.', [[{}, t.openConnections]]);
   metric('oncilla_connections_total', 'counter', 'Client connections accepted.', [[{}, t.openedConnections]]);

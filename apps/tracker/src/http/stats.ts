@@ -12,6 +12,8 @@ export class WorkerStats {
   private closedBytesWritten = 0;
   private readonly open = new Set<Socket>();
   readonly failures = new Map<string, number>();
+  /** Wrong site or report password, by route (auth-failures.ts). */
+  readonly authFailures = new Map<string, number>();
 
   failure(reason: string): void {
     this.failures.set(reason, (this.failures.get(reason) ?? 0) + 1);
@@ -48,6 +50,7 @@ export class WorkerStats {
       bytesRead: read,
       bytesWritten: written,
       failures: Object.fromEntries(this.failures),
+      authFailures: Object.fromEntries(this.authFailures),
     };
   }
 }
@@ -63,6 +66,7 @@ export interface StatsSnapshot {
   bytesRead: number;
   bytesWritten: number;
   failures: Record<string, number>;
+  authFailures: Record<string, number>;
 }
 
 /** What every worker knows about the whole cluster (sent by the primary every second). */
@@ -90,12 +94,14 @@ export interface ClusterStats {
 }
 
 export function emptySnapshot(): StatsSnapshot {
-  return { requests: 0, announcements: 0, succAnnouncements: 0, scrapes: 0, errors: 0, openedConnections: 0, openConnections: 0, bytesRead: 0, bytesWritten: 0, failures: {} };
+  return { requests: 0, announcements: 0, succAnnouncements: 0, scrapes: 0, errors: 0, openedConnections: 0, openConnections: 0, bytesRead: 0, bytesWritten: 0, failures: {}, authFailures: {} };
 }
 
 export function addSnapshots(a: StatsSnapshot, b: StatsSnapshot): StatsSnapshot {
   const failures = { ...a.failures };
   for (const [k, v] of Object.entries(b.failures)) failures[k] = (failures[k] ?? 0) + v;
+  const authFailures = { ...a.authFailures };
+  for (const [k, v] of Object.entries(b.authFailures)) authFailures[k] = (authFailures[k] ?? 0) + v;
   return {
     requests: a.requests + b.requests,
     announcements: a.announcements + b.announcements,
@@ -107,5 +113,6 @@ export function addSnapshots(a: StatsSnapshot, b: StatsSnapshot): StatsSnapshot 
     bytesRead: a.bytesRead + b.bytesRead,
     bytesWritten: a.bytesWritten + b.bytesWritten,
     failures,
+    authFailures,
   };
 }

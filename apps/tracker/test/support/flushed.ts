@@ -11,8 +11,8 @@ export async function allFlushed(redis: Redis, prefix = 'oncilla:'): Promise<boo
   return res.every(([err, n]) => !err && n === 0);
 }
 
-export function waitFlushed(redis: Redis, timeoutMs = 30000): Promise<void> {
-  return waitUntil('the flush to catch up', () => allFlushed(redis), timeoutMs);
+export function waitFlushed(redis: Redis, timeoutMs = 30000, prefix = 'oncilla:'): Promise<void> {
+  return waitUntil('the flush to catch up', () => allFlushed(redis, prefix), timeoutMs);
 }
 
 /** Some shard has a flush batch cut and not yet ended. */

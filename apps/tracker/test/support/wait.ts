@@ -1,3 +1,6 @@
+import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
+
 /** Waits for a condition that becomes true through another process's work (bounded). */
 export async function waitUntil(what: string, cond: () => Promise<boolean>, timeoutMs = 20000, everyMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -13,13 +16,11 @@ export async function waitUntil(what: string, cond: () => Promise<boolean>, time
  * reads until `read()` gives `expected` or `withinMs` passed, then asserts on the last read.
  */
 export async function eventually<T>(read: () => Promise<T>, expected: T, message?: string, withinMs = 1000): Promise<void> {
-  const { isDeepStrictEqual } = await import('node:util');
-  const { deepStrictEqual } = await import('node:assert/strict');
   const deadline = Date.now() + withinMs;
   let last = await read();
   while (!isDeepStrictEqual(last, expected) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20));
     last = await read();
   }
-  deepStrictEqual(last, expected, message);
+  assert.deepEqual(last, expected, message);
 }
