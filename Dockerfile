@@ -20,7 +20,7 @@ COPY packages/swarm-store/package.json packages/swarm-store/
 COPY packages/testkit/package.json packages/testkit/
 COPY apps/tracker/package.json apps/tracker/
 COPY apps/bench/package.json apps/bench/
-RUN npm ci --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.base.json ./
 COPY packages/ packages/
 COPY apps/ apps/
@@ -45,7 +45,7 @@ COPY packages/swarm-store/package.json packages/swarm-store/
 COPY packages/testkit/package.json packages/testkit/
 COPY apps/tracker/package.json apps/tracker/
 COPY apps/bench/package.json apps/bench/
-RUN npm ci --omit=dev --no-audit --no-fund \
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
  && npm cache clean --force
 # The compiled packages the tracker runs on (testkit and bench are for tests only).
 COPY --from=build /app/packages/config/dist packages/config/dist

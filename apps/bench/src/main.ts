@@ -115,7 +115,7 @@ async function startOncilla(o: BenchOptions, redisUrl: string, db: MariaDbServer
   // mysql_host = localhost means the Unix socket (mysql_socket), as in Ocelot
   const mysqlVia: Record<string, string> = o.mysqlVia === 'socket' ? { mysql_host: 'localhost', mysql_socket: db.socketPath } : {};
   const flusher = o.flusher === 'separate' && !run.readonly
-    ? await TrackerProcess.start({ redisUrl, mysql: db, workers: 1, conf: { log_level: 'info', listen_host: '127.0.0.1', ...mysqlVia } })
+    ? await TrackerProcess.start({ redisUrl, mysql: db, workers: 1, built: true, conf: { log_level: 'info', listen_host: '127.0.0.1', ...mysqlVia } })
     : undefined;
   const tracker = await TrackerProcess.start({
     redisUrl,
@@ -134,6 +134,8 @@ async function startOncilla(o: BenchOptions, redisUrl: string, db: MariaDbServer
     },
     // BENCH_PROFILE=dir writes V8 CPU profiles of the primary and workers there
     nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
+    // what production runs (npm run bench builds first)
+    built: true,
   });
   const c: OncillaCluster = {
     tracker,

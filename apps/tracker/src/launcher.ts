@@ -13,6 +13,8 @@ import { makeTempDir, removeTempDir } from '@oncilla/testkit';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const MAIN = join(ROOT, 'apps/tracker/src/main.ts');
+/** The compiled tracker (`npm run build`), as `npm start` runs it. */
+const BUILT_MAIN = join(ROOT, 'apps/tracker/dist/main.js');
 
 export const SITE_PASSWORD = 's'.repeat(16) + 'S'.repeat(16);
 export const REPORT_PASSWORD = 'r'.repeat(16) + 'R'.repeat(16);
@@ -39,6 +41,8 @@ export interface TrackerOptions {
   port?: number;
   /** Extra node flags (workers inherit them), e.g. --cpu-prof. */
   nodeArgs?: string[];
+  /** Run the compiled JavaScript (`npm run build` first), as in production; default: the TypeScript sources through tsx. */
+  built?: boolean;
   /** Called with every log line as it arrives (the demo prints them). */
   onLog?: (line: LogLine) => void;
 }
@@ -112,7 +116,8 @@ export class TrackerProcess {
     };
     const file = join(dir, 'ocelot.conf');
     writeFileSync(file, Object.entries(conf).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
-    const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', ...(o.nodeArgs ?? []), MAIN, '-c', file], {
+    const entry = o.built ? [...(o.nodeArgs ?? []), BUILT_MAIN] : ['--conditions=development', '--import', 'tsx', ...(o.nodeArgs ?? []), MAIN];
+    const child = spawn(process.execPath, [...entry, '-c', file], {
       cwd: ROOT,
       // stdin stays open while this process lives; when it dies (even by SIGKILL) the tracker sees
       // EOF and shuts itself down, so no tracker outlives its test or demo
