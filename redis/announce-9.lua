@@ -25,8 +25,10 @@
 
   Returns {0, 1, deletion reason or nil} unregistered torrent, {0, 2} the worker's own failure,
   {0, 3} the shard's lists are missing (unavailable), {2} leeching forbidden (after the
-  bookkeeping), or {1, seeders, leechers, snatched, notes, <one value per wanted field>}
-  (notes: 1 = a transfer was too big to credit). Wanted fields come in the order s4 s6 l4 l6.
+  bookkeeping), or {1, seeders, leechers, snatched, notes} (notes: 1 = a transfer was too big
+  to credit). The wanted candidate fields (bits s4 s6 l4 l6) are drawn here when stale; the
+  worker reads them with an HMGET sent right behind this call. A non-compact announce (rare)
+  gets them here instead, each record followed by its peer id, one list per wanted field.
 ]]
 --- @include "includes/peerRecord"
 --- @include "includes/candidates"
@@ -35,15 +37,9 @@
 local ARGS = '>I4BBI7I7I7I7I2Bc0c20BI2I2I7I7Bc0Bc0'
 local uid, flags, ev, left, up, down, corrupt, port, addrs, peerId, wanted, cap, ttl, maxRate, maxDelta, ua, err =
   struct.unpack(ARGS, ARGV[1])
-local FIELDS = { 's4', 's6', 'l4', 'l6' }
 
 local tokenField = 'k' .. uid
-local want = {}
-local query = { 'id', 'f', 'sn', 'b', 'lr', 'ns', 'nl', 'dr', tokenField }
-for i = 1, 4 do
-  if bit.band(wanted, 2 ^ (i - 1)) ~= 0 then want[#want + 1] = FIELDS[i]; query[#query + 1] = FIELDS[i] end
-end
-local T = redis.call('HMGET', KEYS[1], unpack(query))
+local T = redis.call('HMGET', KEYS[1], 'id', 'f', 'sn', 'b', 'lr', 'ns', 'nl', 'dr', tokenField, 'ch')
 if not T[1] then
   if T[8] then return { 0, 1, T[8] } end
   if redis.call('HEXISTS', KEYS[8], 'ok') == 0 then return { 0, 3 } end
@@ -159,29 +155,17 @@ if d4 ~= 0 then redis.call('HINCRBY', KEYS[8], '4', d4) end
 if d6 ~= 0 then redis.call('HINCRBY', KEYS[8], '6', d6) end
 
 -- the cached candidates: edited in place when the peer's records moved
-local cache = {}
-for i, f in ipairs(want) do cache[f] = T[9 + i] end
+local heads = T[10] or NO_HEADS
+local headsBefore = heads
 local o4, o6 = peerRecords(old, uidBytes)
 local n4, n6 = nil, nil
 if not stopped then n4, n6 = peerRecords(p, uidBytes) end
 local oldList = (old and old.seeder) and 's' or 'l'
 local newList = seederNow and 's' or 'l'
 if o4 ~= n4 or o6 ~= n6 or oldList ~= newList then
-  local more = {}
-  for _, f in ipairs({ oldList .. '4', oldList .. '6', newList .. '4', newList .. '6' }) do
-    if cache[f] == nil then cache[f] = false; more[#more + 1] = f end
-  end
-  if #more > 0 then
-    local got = redis.call('HMGET', KEYS[1], unpack(more))
-    for i, f in ipairs(more) do cache[f] = got[i] end
-  end
-  local before = {}
-  for f, v in pairs(cache) do before[f] = v end
-  if editCandidates(cache, oldList, o4, o6, newList, n4, n6, cap) then
-    for f, v in pairs(cache) do
-      if v and v ~= before[f] then tw[#tw + 1] = f; tw[#tw + 1] = v end
-    end
-  end
+  local writes
+  heads, writes = editCandidates(KEYS[1], heads, oldList, o4, o6, newList, n4, n6, cap)
+  if writes then for _, x in ipairs(writes) do tw[#tw + 1] = x end end
 end
 
 -- the torrent's state
@@ -222,39 +206,39 @@ if record then
   }, acc, free, tidBytes, uidBytes)
 end
 
+if left > 0 and not canLeech then
+  if heads ~= headsBefore then tw[#tw + 1] = 'ch'; tw[#tw + 1] = heads end
+  if #tw > 0 then redis.call('HSET', KEYS[1], unpack(tw)) end
+  return { 2 }
+end
+
+-- the wanted candidate fields, drawn afresh where stale (the worker reads them next)
+if not stopped then
+  for i = 1, 4 do
+    if bit.band(wanted, 2 ^ (i - 1)) ~= 0 and stale(heads, i, now, ttl) then
+      local list = i <= 2 and 's' or 'l'
+      if #tw > 0 then redis.call('HSET', KEYS[1], unpack(tw)); tw = {} end
+      heads = drawCandidates(KEYS[1], heads, list, list == 's' and KEYS[2] or KEYS[3], list == 's' and ns or nl, cap, now)
+      headsBefore = heads
+    end
+  end
+end
+if heads ~= headsBefore then tw[#tw + 1] = 'ch'; tw[#tw + 1] = heads end
 if #tw > 0 then redis.call('HSET', KEYS[1], unpack(tw)) end
 
-if left > 0 and not canLeech then return { 2 } end
-
 local reply = { 1, ns, nl, snatched, notes }
-if stopped or #want == 0 then return reply end
-if bit.band(flags, 8) ~= 0 then
-  -- non-compact replies (rare) need peer ids: drawn afresh, each record followed by its peer id
-  for _, f in ipairs(want) do
+if stopped or wanted == 0 or bit.band(flags, 8) == 0 then return reply end
+-- non-compact replies (rare) need peer ids: drawn afresh, each record followed by its peer id
+for i = 1, 4 do
+  if bit.band(wanted, 2 ^ (i - 1)) ~= 0 then
     local list = {}
-    local flat = redis.call('HRANDFIELD', string.sub(f, 1, 1) == 's' and KEYS[2] or KEYS[3], cap, 'WITHVALUES')
-    for i = 1, #flat, 2 do
-      local r4, r6 = peerRecords(unpackPeer(flat[i + 1]), string.sub(flat[i], 1, 4))
-      local r = string.sub(f, 2) == '4' and r4 or r6
-      if r then list[#list + 1] = r .. string.sub(flat[i], 5) end
+    local flat = redis.call('HRANDFIELD', i <= 2 and KEYS[2] or KEYS[3], cap, 'WITHVALUES')
+    for j = 1, #flat, 2 do
+      local r4, r6 = peerRecords(unpackPeer(flat[j + 1]), string.sub(flat[j], 1, 4))
+      local r = i % 2 == 1 and r4 or r6
+      if r then list[#list + 1] = r .. string.sub(flat[j], 5) end
     end
     reply[#reply + 1] = list
   end
-  return reply
-end
-local drawn = {}
-for _, f in ipairs(want) do
-  local v = cache[f]
-  if stale(v, now, ttl) then
-    local l = string.sub(f, 1, 1)
-    if not drawn[l] then
-      local v4s, v6s = drawCandidates(l == 's' and KEYS[2] or KEYS[3], l == 's' and ns or nl, cap, now)
-      drawn[l] = true
-      cache[l .. '4'], cache[l .. '6'] = v4s, v6s
-      redis.call('HSET', KEYS[1], l .. '4', v4s, l .. '6', v6s)
-    end
-    v = cache[f]
-  end
-  reply[#reply + 1] = v
 end
 return reply

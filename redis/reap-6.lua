@@ -46,7 +46,7 @@ if tid then
   -- recounted, so that any drift in the cached counts heals at every reap
   redis.call('HSET', KEYS[1], 'ns', ns, 'nl', nl)
   if removed[1] + removed[2] > 0 then
-    redis.call('HDEL', KEYS[1], 's4', 's6', 'l4', 'l6')
+    redis.call('HDEL', KEYS[1], 's4', 's6', 'l4', 'l6', 'ch')
     if record then putTorrentRow(KEYS[4], tidBytes, ns, nl, tonumber(t[2]) or 0, false) end
   end
 end

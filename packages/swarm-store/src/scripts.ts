@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +96,13 @@ export class Scripts {
     const s = this.#fns.get(name);
     if (!s || s.keys !== keys) throw new Error(`Redis script ${name} does not take ${keys} keys`);
     return s.buffer;
+  }
+
+  /** A script's text and the SHA-1 Redis knows it by (EVALSHA), for a connection of our own. */
+  source(name: string): { lua: string; sha: string } {
+    const s = sources().find((x) => x.name === name);
+    if (!s) throw new Error(`no Redis script ${name}`);
+    return { lua: s.lua, sha: createHash('sha1').update(s.lua).digest('hex') };
   }
 
   /** Replies as strings (and numbers). */

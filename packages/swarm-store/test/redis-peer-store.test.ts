@@ -5,14 +5,17 @@ import { startRedis } from '@oncilla/testkit';
 import { keySchema } from '../src/keys.js';
 import { loadTorrents } from '../src/list-loader.js';
 import { RedisPeerStore } from '../src/redis-peer-store.js';
+import { channelTarget, ScriptChannel } from '../src/script-channel.js';
 import { SiteControl } from '../src/site-control.js';
 import { peerStoreConformance } from './conformance.js';
 
-peerStoreConformance('Redis', async () => {
+for (const withChannel of [false, true]) peerStoreConformance(withChannel ? 'Redis, through the announce channel' : 'Redis, through ioredis', async () => {
   const server = await startRedis({ appendonly: false });
   const redis = new Redis(server.url);
   const removed = new Set<number>();
-  const store = new RedisPeerStore(redis, 'test:', { skipUser: (uid) => removed.has(uid) });
+  const channel = withChannel ? new ScriptChannel(channelTarget(server.url), 1000, 'test-announce') : undefined;
+  await channel?.connect();
+  const store = new RedisPeerStore(redis, 'test:', { skipUser: (uid) => removed.has(uid), channel });
   const control = new SiteControl(redis, store.keys);
   return {
     store,
@@ -24,6 +27,7 @@ peerStoreConformance('Redis', async () => {
     deleteTorrent: async (ih, reason, time) => void (await control.deleteTorrent(ih, reason, time, 86400)),
     markUserRemoved: async (id) => void removed.add(id),
     close: async () => {
+      await channel?.close();
       redis.disconnect();
       await server.cleanup();
     },
