@@ -15,7 +15,7 @@ import { insertTorrents, insertUsers, insertWhitelist, startMariaDb, startRedis,
 import { REPORT_PASSWORD, TrackerProcess } from '@oncilla/tracker/launcher';
 import { parseBenchArgs, planRuns, type BenchOptions, type ConnectionMode, type PlannedRun } from './args.js';
 import { benchInfoHash, benchPasskey, slotCount, WHITELIST_PREFIX } from './dataset.js';
-import { cpuSeconds, cpuSecondsWithChildren, idleShare, infoField, microsPerAnnounce, parseCommandStats, procName, rssMiB } from './proc-stats.js';
+import { cpuSeconds, cpuSecondsWithChildren, idleShare, infoField, microsPerAnnounce, parseCommandMicros, parseCommandStats, procName, rssMiB } from './proc-stats.js';
 import { formatRatios, formatTable, throughputRatios, type RunFigures } from './report.js';
 import { failureCount, runWrk, type BenchJson, type WrkRun } from './wrk.js';
 
@@ -314,7 +314,9 @@ async function main(): Promise<void> {
     const w = await steadyWrk(o, `http://127.0.0.1:${port}`, run.connection);
     const cpu = perAnnounce(probes, before, w.json.requests);
     const ranUntil = Date.now();
-    const commandStats = parseCommandStats(await redis.info('commandstats'));
+    const commandInfo = await redis.info('commandstats');
+    const commandStats = parseCommandStats(commandInfo);
+    const commandMicros = parseCommandMicros(commandInfo);
     if (process.env.BENCH_DUMP_COMMANDSTATS) console.log(commandStats);
     const aofAfter = await redis.info('persistence');
     const drainAfter = run.readonly ? 0 : await waitForFlush(port, ranUntil + 2500, "the run's rows");
@@ -357,6 +359,8 @@ async function main(): Promise<void> {
       redis: {
         scriptCallsPerAnnounce: announces ? Number((scriptCalls / announces).toFixed(3)) : 0,
         commandsPerAnnounce: announces ? Number((commands / announces).toFixed(2)) : 0,
+        /** INFO commandstats' time inside the announce script per call (its inner commands included; not the network or the AOF) */
+        scriptMicrosPerCall: commandStats.evalsha ? Number(((commandMicros.evalsha ?? 0) / commandStats.evalsha).toFixed(1)) : 0,
         usedMemoryBytes: usedMemory,
         usedMemoryBytesPerPeer: Math.round((usedMemory - memoryBaseline) / slots),
         // a rewrite replaces the files, so the growth is only meaningful without one

@@ -65,6 +65,16 @@ export function parseCommandStats(info: string): Record<string, number> {
   return out;
 }
 
+/** `INFO commandstats` as { command: microseconds spent } (a script's inner commands are in its own figure too). */
+export function parseCommandMicros(info: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of info.split('\n')) {
+    const m = /^cmdstat_([^:]+):calls=\d+,usec=(\d+)/.exec(line.trim());
+    if (m) out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
 export function infoField(info: string, field: string): number {
   const m = new RegExp(`^${field}:(\\d+)`, 'm').exec(info);
   return m ? Number(m[1]) : 0;

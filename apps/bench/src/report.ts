@@ -42,6 +42,7 @@ export interface RunFigures {
   /** Oncilla only. */
   redis: null | {
     scriptCallsPerAnnounce: number;
+    scriptMicrosPerCall?: number;
     /** Every command Redis counted (those run inside scripts too), but the bench's own INFO/CONFIG. */
     commandsPerAnnounce: number;
     usedMemoryBytes: number;
@@ -110,7 +111,7 @@ export function formatTable(runs: readonly RunFigures[]): string {
       r.latencyMs.p50.toFixed(2),
       r.latencyMs.p99.toFixed(2),
       String(r.failures.total),
-      r.redis ? `${r.redis.scriptCallsPerAnnounce.toFixed(2)}/${r.redis.commandsPerAnnounce.toFixed(1)}` : '-',
+      r.redis ? `${r.redis.scriptCallsPerAnnounce.toFixed(2)}/${r.redis.commandsPerAnnounce.toFixed(1)}${r.redis.scriptMicrosPerCall ? ` (${r.redis.scriptMicrosPerCall} µs)` : ''}` : '-',
       r.redis ? String(r.redis.usedMemoryBytesPerPeer) : '-',
       Object.entries(r.cpuMicrosPerAnnounce).map(([k, v]) => `${k} ${v}`).join(', '),
     ]);
