@@ -54,7 +54,7 @@ describe('test harness temp dirs', () => {
     it(`removes it when the test process ends (${how === 'exit' ? 'exits normally' : 'is SIGKILLed'}) with the tracker running`, async () => {
       const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', SCRIPT, how], {
         env: { ...process.env, HARNESS_REDIS_URL: redisServer.url, HARNESS_MYSQL: JSON.stringify({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database }) },
-        stdio: ['ignore', 'pipe', 'inherit'],
+        stdio: ['pipe', 'pipe', 'inherit'],
       });
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       const started = await new Promise<{ dir: string; pid: number }>((resolve, reject) => {
@@ -68,6 +68,7 @@ describe('test harness temp dirs', () => {
       });
       assert.ok(existsSync(started.dir), 'the dir exists while the tracker runs');
       if (how === 'hang') child.kill('SIGKILL');
+      else child.stdin.write('go\n');
       await exited;
       // normal exit: the exit hook removed it synchronously; SIGKILL: the watchdog process does
       if (how === 'exit') assert.equal(existsSync(started.dir), false, `${started.dir} is gone`);
