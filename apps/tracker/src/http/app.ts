@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AUTHENTICATION_FAILURE, GET_STRING_TOO_LONG, INVALID_ACTION, MALFORMED_HTTP_REQUEST, TRACKER_UNAVAILABLE, classifyPath, encodeFailure, NOTHING_TO_SEE_HERE, parseQuery, type Cidr, type Query } from '@oncilla/protocol';
 import type { PeerStore, SiteLists } from '@oncilla/swarm-store';
@@ -52,10 +52,13 @@ function send(reply: FastifyReply, settings: HandlerSettings, body: Buffer | str
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const authFailures = new AuthFailures(deps.stats.authFailures, deps.log);
+  const fast = fastPath(deps);
   const app = Fastify({
     logger: false,
     serverFactory: (handler) => {
-      const server = createServer(serverOptions(deps.timeouts ?? { connectionTimeout: 10, keepaliveTimeout: 0 }), trackResponses(handler));
+      const server = createServer(serverOptions(deps.timeouts ?? { connectionTimeout: 10, keepaliveTimeout: 0 }), trackResponses((req, res) => {
+        if (!fast(req, res)) handler(req, res);
+      }));
       ignoreExpect(server);
       return server;
     },
@@ -143,6 +146,50 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return send(reply, deps.settings(), encodeFailure(INVALID_ACTION), true);
   });
   return app;
+}
+
+/** A whole reply with its length (never chunked, as Ocelot's). */
+function reply200(res: ServerResponse, body: Buffer, close: boolean): void {
+  const headers = close
+    ? ['content-type', 'text/plain', 'content-length', String(body.length), 'connection', 'close']
+    : ['content-type', 'text/plain', 'content-length', String(body.length)];
+  res.writeHead(200, headers).end(body);
+}
+
+/**
+ * Announces and scrapes, nearly every request a tracker gets, go from Node's parser straight to
+ * their handlers: Fastify's request and reply objects, hooks and router cost more than the
+ * announce's own work. Anything else (and anything odd about these) goes through Fastify.
+ * Returns whether it took the request.
+ */
+export function fastPath(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    const url = req.url ?? '';
+    if (req.method !== 'GET') return false;
+    const s = deps.settings();
+    if (url.length > s.maxRequestSize || deps.closing?.()) return false;
+    const c = classifyPath(url);
+    if (c.kind !== 'announce' && c.kind !== 'scrape') return false;
+    deps.stats.requests++;
+    const q = parseQuery(c.query);
+    const answer = c.kind === 'announce'
+      ? handleAnnounce(deps, c.key, q, {
+          remoteAddress: req.socket.remoteAddress ?? '',
+          xForwardedFor: headerValue(req.headers['x-forwarded-for']),
+          userAgent: headerValue(req.headers['user-agent']),
+        })
+      : handleScrape(deps, c.key, q);
+    answer.then(
+      (body) => reply200(res, body, s.keepaliveTimeout === 0),
+      (err: unknown) => {
+        // a store error is the tracker's trouble, not the client's (as the Fastify routes answer)
+        deps.stats.errors++;
+        deps.log?.error({ err: (err as Error).message }, 'request failed');
+        if (!res.headersSent) reply200(res, encodeFailure(TRACKER_UNAVAILABLE), true);
+      },
+    );
+    return true;
+  };
 }
 
 function headerValue(h: string | string[] | undefined): string | undefined {

@@ -23,8 +23,9 @@ export class Supervisor {
     private readonly onExit: (w: Worker) => void,
   ) {
     // Must be set before the first fork. The round-robin default has the primary accept every
-    // connection and pass it on (about 100 us of the primary's CPU per connection).
-    cluster.schedulingPolicy = cluster.SCHED_NONE;
+    // connection and pass it on (about 100 us of the primary's CPU per connection). Node's own
+    // NODE_CLUSTER_SCHED_POLICY=rr still chooses round-robin (docs/operations.md).
+    if (process.env.NODE_CLUSTER_SCHED_POLICY !== 'rr') cluster.schedulingPolicy = cluster.SCHED_NONE;
     cluster.on('exit', (w, code, signal) => {
       this.onExit(w);
       const lived = Date.now() - (this.#started.get(w.id) ?? 0);
