@@ -23,6 +23,8 @@ export interface BenchOptions {
   autoPipelining: boolean;
   flusher: 'own' | 'separate';
   mysqlVia: 'socket' | 'tcp';
+  /** How the tracker reaches Redis: loopback TCP (redis://) or its Unix socket (unix://). */
+  redisVia: 'socket' | 'tcp';
   compareReadonly: boolean;
   out: string;
   /** Another running tracker driven with the same load (e.g. Ocelot), or undefined. */
@@ -74,6 +76,7 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
       'auto-pipelining': { type: 'boolean', default: false },
       flusher: { type: 'string', default: 'own' },
       'mysql-via': { type: 'string', default: 'socket' },
+      'redis-via': { type: 'string', default: 'tcp' },
       'compare-readonly': { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench-results.json' },
       target: { type: 'string' },
@@ -121,6 +124,7 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
     autoPipelining: a['auto-pipelining'],
     flusher: oneOf('--flusher', a.flusher, ['own', 'separate'] as const),
     mysqlVia: oneOf('--mysql-via', a['mysql-via'], ['socket', 'tcp'] as const),
+    redisVia: oneOf('--redis-via', a['redis-via'], ['socket', 'tcp'] as const),
     compareReadonly: a['compare-readonly'],
     out: a.out,
     target,

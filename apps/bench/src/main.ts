@@ -284,7 +284,7 @@ async function main(): Promise<void> {
       continue;
     }
 
-    const c = await startOncilla(o, redisServer.url, db, run);
+    const c = await startOncilla(o, o.redisVia === 'socket' ? redisServer.socketUrl : redisServer.url, db, run);
     const port = c.tracker.port;
     if (!oncillaFilled) {
       // what Redis holds before any peer: the users, torrents and scripts

@@ -212,6 +212,7 @@ function serveMetrics(at: { host: string; port: number }, book: ClusterStatsBook
 function redisTarget(url: string): string {
   try {
     const u = new URL(url);
+    if (u.protocol === 'unix:') return `unix:${u.pathname}`;
     return `${u.hostname}:${u.port || 6379}${u.pathname && u.pathname !== '/' ? u.pathname : ''}`;
   } catch {
     return 'redis';

@@ -17,16 +17,30 @@ export interface RedisClientOptions {
  * replayed after a reconnect could arrive after a newer one of the same peer. The client keeps
  * reconnecting in the background.
  */
+/** ioredis' connection options for a redis_url: redis[s]://… as it is, unix:///path as a socket path. */
+export function redisConnection(url: string): { url?: string; path?: string; db?: number; username?: string; password?: string } {
+  if (!url.startsWith('unix:')) return { url };
+  const u = new URL(url);
+  return {
+    path: decodeURIComponent(u.pathname),
+    db: Number(u.searchParams.get('db') ?? 0),
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+  };
+}
+
 export function createRedis(url: string, log: Logger, o: RedisClientOptions): Redis {
-  const redis = new Redis(url, {
+  const { url: tcp, ...socket } = redisConnection(url);
+  const options = {
     connectionName: o.name,
     enableAutoPipelining: o.autoPipelining ?? false,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     commandTimeout: o.commandTimeoutMs || undefined,
-    retryStrategy: (times) => Math.min(times * 100, 1000),
+    retryStrategy: (times: number) => Math.min(times * 100, 1000),
     lazyConnect: true,
-  });
+  };
+  const redis = tcp ? new Redis(tcp, options) : new Redis({ ...socket, ...options });
   let down = false;
   redis.on('error', (err: Error) => {
     if (!down) log.warn({ err: err.message, connection: o.name }, 'Redis connection error');

@@ -27,10 +27,18 @@ export function stripUrlPassword(raw: string): string | undefined {
 export function redisUrl(): ValueType<string> {
   return {
     type: 'url',
-    validation: 'a redis:// or rediss:// URL with a host and an optional /<database number>',
+    validation: 'a redis:// or rediss:// URL with a host and an optional /<database number>, or unix:///<socket path> (optional ?db=<number>)',
     parse(raw) {
       const url = tryUrl(raw);
       if (url === undefined) return fail();
+      if (url.protocol === 'unix:') {
+        // Redis on this host, through its Unix socket: cheaper than loopback TCP for both sides
+        if (url.hostname !== '' || !url.pathname.startsWith('/') || url.pathname === '/') return fail('a unix:// URL needs an absolute socket path: unix:///run/redis/redis.sock');
+        const db = url.searchParams.get('db');
+        if (db !== null && !/^[0-9]+$/.test(db)) return fail('db must be a database number');
+        if (url.hash !== '') return fail('unexpected #fragment');
+        return ok(raw);
+      }
       if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return fail('unsupported scheme');
       if (url.hostname === '') return fail('missing host');
       if (!/^(\/[0-9]*)?$/.test(url.pathname)) return fail('the path must be a database number');

@@ -22,9 +22,17 @@ export interface ChannelTarget {
   db?: number;
 }
 
-/** host, port, credentials and database of a redis:// URL. */
+/** host, port (or socket path), credentials and database of a redis:// or unix:// URL. */
 export function channelTarget(url: string): ChannelTarget {
   const u = new URL(url);
+  if (u.protocol === 'unix:') {
+    return {
+      path: decodeURIComponent(u.pathname),
+      username: u.username ? decodeURIComponent(u.username) : undefined,
+      password: u.password ? decodeURIComponent(u.password) : undefined,
+      db: Number(u.searchParams.get('db') ?? 0),
+    };
+  }
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
   return {
     host: u.hostname.replace(/^\[|\]$/g, ''),

@@ -34,6 +34,8 @@ export interface RedisServer {
   readonly password: string | undefined;
   /** Temp dir holding the AOF dir and redis.log. */
   readonly dir: string;
+  /** `unix:///<dir>/redis.sock`: the same server through its Unix socket (always listening). */
+  readonly socketUrl: string;
   readonly logFile: string;
   /** pid of the current (or last) redis-server process. */
   readonly pid: number;
@@ -121,6 +123,11 @@ export class RedisServerImpl extends ThrowawayServer implements RedisServer {
     return `redis://${auth}${this.host}:${this.port}`;
   }
 
+  get socketUrl(): string {
+    const auth = this.options.password === undefined ? '' : `:${encodeURIComponent(this.options.password)}@`;
+    return `unix://${auth}${join(this.dir, 'redis.sock')}`;
+  }
+
 
 
 
@@ -138,6 +145,8 @@ export class RedisServerImpl extends ThrowawayServer implements RedisServer {
       '--daemonize', 'no',
       '--logfile', this.logFile,
       '--enable-debug-command', 'local',
+      '--unixsocket', join(this.dir, 'redis.sock'),
+      '--unixsocketperm', '700',
       ...(this.options.password !== undefined ? ['--requirepass', this.options.password] : []),
       ...(this.options.extraArgs ?? []),
     ];
