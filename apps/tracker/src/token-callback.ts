@@ -38,8 +38,9 @@ export class TokenExpiryCallback {
     private readonly config: () => Config,
   ) {}
 
+  /** Every schedule_interval (Ocelot sends the callback at its scheduler's tick too): each tick reads 256 shard queues. */
   start(): void {
-    this.#timer = setInterval(() => void this.tick(), 1000);
+    this.#timer = setInterval(() => void this.tick(), Math.max(1, this.config().scheduleInterval) * 1000);
     this.#timer.unref();
   }
 

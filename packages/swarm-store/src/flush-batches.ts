@@ -76,13 +76,10 @@ export class FlushBatches {
     let batchRows = 0;
     let oldest: number | undefined;
     await Promise.all(this.keys.shards().map(async (s) => {
-      const [p, sn, b, bs, at] = await Promise.all([
-        this.client.hlen(s.pending), this.client.llen(s.snatches), this.client.hlen(s.batch), this.client.llen(s.batchSnatches),
-        this.client.hget(s.batchId, 'at'),
-      ]);
-      pendingRows += p + sn;
-      batchRows += b + bs;
-      if (at !== null && (oldest === undefined || Number(at) < oldest)) oldest = Number(at);
+      const [waiting, inBatch, at] = asArray(await this.#scripts.call('backlog', [s.pending, s.snatches, s.batch, s.batchSnatches, s.batchId], [])).map(asNumber);
+      pendingRows += waiting;
+      batchRows += inBatch;
+      if (at > 0 && (oldest === undefined || at < oldest)) oldest = at;
     }));
     return { pendingRows, batchRows, oldestBatchAt: oldest };
   }
