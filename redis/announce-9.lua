@@ -157,15 +157,19 @@ if d6 ~= 0 then redis.call('HINCRBY', KEYS[8], '6', d6) end
 -- the cached candidates: edited in place when the peer's records moved
 local heads = T[10] or NO_HEADS
 local headsBefore = heads
-local o4, o6 = peerRecords(old, uidBytes)
-local n4, n6 = nil, nil
-if not stopped then n4, n6 = peerRecords(p, uidBytes) end
-local oldList = (old and old.seeder) and 's' or 'l'
-local newList = seederNow and 's' or 'l'
-if o4 ~= n4 or o6 ~= n6 or oldList ~= newList then
-  local writes
-  heads, writes = editCandidates(KEYS[1], heads, oldList, o4, o6, newList, n4, n6, cap)
-  if writes then for _, x in ipairs(writes) do tw[#tw + 1] = x end end
+-- (a routine re-announce changes none of what the records hold: no strings built for it)
+if stopped or old == nil or old.seeder ~= seederNow or old.visible ~= p.visible or old.port ~= port
+    or old.v4 ~= p.v4 or old.v6 ~= p.v6 then
+  local o4, o6 = peerRecords(old, uidBytes)
+  local n4, n6 = nil, nil
+  if not stopped then n4, n6 = peerRecords(p, uidBytes) end
+  local oldList = (old and old.seeder) and 's' or 'l'
+  local newList = seederNow and 's' or 'l'
+  if o4 ~= n4 or o6 ~= n6 or oldList ~= newList then
+    local writes
+    heads, writes = editCandidates(KEYS[1], heads, oldList, o4, o6, newList, n4, n6, cap)
+    if writes then for _, x in ipairs(writes) do tw[#tw + 1] = x end end
+  end
 end
 
 -- the torrent's state

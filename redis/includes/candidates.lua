@@ -12,9 +12,8 @@
   - '-' (none yet): drawn by the first announce that wants it.
   The worker skips its own user, its own endpoints and removed users among the records.
 ]]
-local CANDIDATE_FIELDS = { 's4', 's6', 'l4', 'l6' }
 local CANDIDATE_INDEX = { s4 = 1, s6 = 2, l4 = 3, l6 = 4 }
-local NO_HEADS = string.rep('-\0\0\0\0', 4)
+local NO_HEADS = '-\0\0\0\0-\0\0\0\0-\0\0\0\0-\0\0\0\0'
 
 -- The candidate records of a peer (nil where it has none): IPv4 record, IPv6 record.
 local function peerRecords(p, uidBytes)
