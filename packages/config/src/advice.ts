@@ -8,7 +8,7 @@ const MAX_SEEDER_BONUS = 600;
 
 export function adviseOn(config: Config): string[] {
   const warnings: string[] = [];
-  // §14.24: the 32-zero defaults are public knowledge.
+  // compatibility F24: the 32-zero defaults are public knowledge.
   if (config.sitePassword === DEFAULT_SECRET) warnings.push('site_password is the public default (32 zeros)');
   if (config.reportPassword === DEFAULT_SECRET) warnings.push('report_password is the public default (32 zeros)');
   const longestInterval =

@@ -1,4 +1,4 @@
-// Ocelot's command line (§2.1): `-v`, `-c <path>`; anything else prints the usage text.
+// Ocelot's command line: `-v`, `-c <path>`; anything else prints the usage text.
 
 export type ParsedArgs = { configPath?: string; verbose: boolean } | { usage: string };
 

@@ -1,5 +1,5 @@
 // Scalar value types: booleans, bounded unsigned integers, strings, enums and shared secrets.
-// Unlike Ocelot (§3.1, §14.29) nothing here silently turns garbage into false or 0.
+// Unlike Ocelot (compatibility F29) nothing here silently turns garbage into false or 0.
 
 import { fail, ok, showNever, showPlain, type Parsed, type ValueType } from './value-type.js';
 

@@ -69,7 +69,7 @@ export interface Config {
   readonly metricsListen: HostPort | null;
 }
 
-/** libmysql's meaning of port 0 (§3.2); mysql2 has no such default, so resolve it here. */
+/** libmysql's meaning of port 0; mysql2 has no such default, so resolve it here. */
 const MYSQL_DEFAULT_PORT = 3306;
 
 export function buildConfig(v: ConfigValues): Config {

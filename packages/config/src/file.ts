@@ -1,4 +1,4 @@
-// Ocelot's config file format (§3.1): `key = value` lines, `#` in column 0 starts a comment,
+// Ocelot's config file format: `key = value` lines, `#` in column 0 starts a comment,
 // no quoting. Differences: CR is trimmed too (CRLF files work) and a UTF-8 BOM is ignored.
 
 import { isConfigKey } from './schema.js';

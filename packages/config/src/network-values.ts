@@ -31,7 +31,7 @@ export function host(): ValueType<string> {
 export const ALL_INTERFACES = '*';
 
 /**
- * listen_host (§4.1): `*` or blank means all interfaces (returned as `['*']` so a consumer that
+ * listen_host: `*` or blank means all interfaces (returned as `['*']` so a consumer that
  * forgets the special case fails loudly instead of binding nothing); otherwise space-separated
  * IPs, host names and `unix:<path>` entries.
  */

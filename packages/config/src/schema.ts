@@ -102,7 +102,7 @@ const socketPath = checkedText("an absolute path to a Unix socket (at most 107 b
 });
 
 export const CONFIG_KEYS = [
-  // ---- Ocelot's keys (§3.2), GazellePW defaults ----
+  // ---- Ocelot's keys, GazellePW defaults ----
   ocelot('listen_host', listenHosts(), {
     default: '*',
     reloadable: false,

@@ -37,7 +37,7 @@ test('uint: whole decimal numbers within range', () => {
   assert.equal(cfg({ TRACKER_KEEPALIVE_TIMEOUT: '0' }).keepaliveTimeout, 0);
 });
 
-test('uint: garbage is an error (fixes §14.29)', () => {
+test('uint: garbage is an error (compatibility F29)', () => {
   for (const v of ['', 'abc', '-1', '+5', '1e3', '0x10', '1.0', '12abc', '1 2', '99999999999999999999']) {
     assertRejected('listen_port', v, /expected a whole number from 1 to 65535/);
   }

@@ -1,7 +1,7 @@
 // IP address text ⇄ packed bytes, with the exact acceptance rules of glibc's
 // inet_pton and the output of its inet_ntop. Ocelot parses announced
 // addresses with inet_pton and stores inet_ntop's text in the database, so
-// matching both keeps the DB columns identical (spec §6.7 step 5).
+// matching both keeps the DB columns identical.
 
 const DOT = 0x2e;
 const COLON = 0x3a;
@@ -128,7 +128,7 @@ export function parseIP(text: string): Buffer | null {
 /**
  * An address as a socket or proxy reports it: like parseIP, but an
  * IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, what a dual-stack socket shows
- * for an IPv4 client) becomes the 4-byte IPv4 address (§4.2).
+ * for an IPv4 client) becomes the 4-byte IPv4 address.
  */
 export function parseSocketAddress(text: string): Buffer | null {
   const parsed = parseIP(text);

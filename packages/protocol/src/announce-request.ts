@@ -1,4 +1,4 @@
-// Announce parameters (spec §6.1) read from a parsed query. Parsing never
+// Announce parameters read from a parsed query. Parsing never
 // rejects a number: Ocelot reads them with `istream >>`, so garbage is 0.
 
 import { INVALID_PEER_ID, NO_PEER_ID } from './failure-reasons.js';
@@ -38,7 +38,7 @@ export interface AnnounceHeaders {
   userAgent?: string;
 }
 
-/** int64-parse with negatives clamped to 0 (§6.1); absent is 0. */
+/** int64-parse with negatives clamped to 0; absent is 0. */
 function counter(query: Query, key: string): number {
   const value = parseInt64(lastValue(query, key));
   return value < 0 ? 0 : value;
@@ -52,7 +52,7 @@ function parseEvent(raw: string | undefined): AnnounceEvent {
 /**
  * Reads every announce parameter; it cannot fail. Repeated parameters take
  * their last value (Ocelot's map). Nothing is rejected here because every
- * announce failure of §4.9 ranks after the passkey lookup (a missing
+ * announce failure ranks after the passkey lookup (a missing
  * info_hash is an empty hash, which the torrent lookup then rejects).
  */
 export function parseAnnounce(query: Query, headers: AnnounceHeaders): AnnounceParams {
@@ -76,7 +76,7 @@ export function parseAnnounce(query: Query, headers: AnnounceHeaders): AnnounceP
   };
 }
 
-/** §6.2 step 3: `No peer ID` when absent, `Invalid peer ID` unless exactly 20 bytes, else null. */
+/** The peer id check: `No peer ID` when absent, `Invalid peer ID` unless exactly 20 bytes, else null. */
 export function checkPeerId(peerId: Buffer | undefined): null | typeof NO_PEER_ID | typeof INVALID_PEER_ID {
   if (peerId === undefined) return NO_PEER_ID;
   if (peerId.length !== 20) return INVALID_PEER_ID;

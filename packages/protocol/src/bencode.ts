@@ -1,7 +1,7 @@
 // Canonical bencode for the tracker's fixed reply shapes. Each reply is
 // assembled into one Buffer from ASCII text and byte strings; no generic
 // encoder runs on the hot path. Dictionary keys are always written in sorted
-// order, fixing Ocelot's unsorted failure and scrape dicts (§14.27).
+// order, fixing Ocelot's unsorted failure and scrape dicts (compatibility F27).
 
 /** Bencode integers must be exact: a fraction, NaN or ±Infinity is a caller bug. */
 function int(n: number): number {
@@ -25,7 +25,7 @@ function assemble(parts: ReadonlyArray<string | Uint8Array>): Buffer {
   return out;
 }
 
-// Ocelot hard-codes both intervals of a failure to 5400 s (§4.8); kept.
+// Ocelot hard-codes both intervals of a failure to 5400 s; kept.
 const FAILURE_PREFIX = 'd14:failure reason';
 const FAILURE_SUFFIX = Buffer.from('8:intervali5400e12:min intervali5400ee', 'latin1');
 
@@ -56,7 +56,7 @@ export interface AnnounceReply extends AnnounceCounts {
 }
 
 /**
- * Compact announce reply (§6.15): complete, downloaded, [external ip],
+ * Compact announce reply: complete, downloaded, [external ip],
  * incomplete, interval, min interval, peers, [peers6]. Runs on every announce,
  * hence one allocation and direct writes.
  */
@@ -139,8 +139,8 @@ export interface ScrapeFile {
 }
 
 /**
- * `{files: {<info_hash>: {complete, downloaded, incomplete}}}`. Unlike Ocelot
- * (§7), hashes are sorted by raw bytes and a repeated hash appears once, as a
+ * `{files: {<info_hash>: {complete, downloaded, incomplete}}}`. Unlike Ocelot's scrape,
+ * hashes are sorted by raw bytes and a repeated hash appears once, as a
  * bencode dictionary requires.
  */
 export function encodeScrape(files: readonly ScrapeFile[]): Buffer {

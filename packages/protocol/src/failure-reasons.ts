@@ -1,4 +1,4 @@
-// The failure reasons Ocelot sends (spec §4.9), byte for byte: the site and
+// The failure reasons Ocelot sends, byte for byte: the site and
 // users' clients show these strings, so they must not drift.
 
 export const GET_STRING_TOO_LONG = 'GET string too long';
@@ -38,7 +38,7 @@ export type FailureReason =
   | typeof LEECHING_FORBIDDEN
   | typeof INVALID_PARAMETER;
 
-// §4.10 `get_del_reason`: the What.CD music reasons, indexed by code.
+// Ocelot's deletion reasons (its `get_del_reason`): the What.CD music reasons, indexed by code.
 const DELETION_REASONS: readonly string[] = [
   'Dupe',
   'Trump',
@@ -65,13 +65,13 @@ const DELETION_REASONS: readonly string[] = [
   'Audience Recording',
 ];
 
-/** Text for a deletion-reason code; any other code gives `''` (§4.10). */
+/** Text for a deletion-reason code; any other code gives `''`. */
 export function deletionReasonText(code: number): string {
   return Number.isInteger(code) && code >= 0 && code < DELETION_REASONS.length ? DELETION_REASONS[code] : '';
 }
 
 /**
- * The failure for an unknown info_hash (§4.7): plain `Unregistered torrent`
+ * The failure for an unknown info_hash: plain `Unregistered torrent`
  * when no reason was recorded (undefined or the site's default −1), else
  * `Unregistered torrent: <text>`. An unknown code keeps the trailing space, as
  * Ocelot does.

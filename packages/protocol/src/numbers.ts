@@ -1,5 +1,5 @@
 // Leading-integer parsing with the semantics of C++ `istream >> int`, which is
-// how Ocelot reads every numeric parameter (spec §4.11): it never fails, so
+// how Ocelot reads every numeric parameter: it never fails, so
 // `123abc` is 123 and garbage is 0, and the tracker must agree on that.
 
 const INT32_MIN = -2147483648;
@@ -40,25 +40,25 @@ function parseLeadingInteger(s: string | undefined, min: number, max: number): n
 }
 
 /**
- * int64-parse (§4.11). JS numbers are exact only up to 2^53 - 1, so this
+ * int64-parse. JS numbers are exact only up to 2^53 - 1, so this
  * saturates at ±Number.MAX_SAFE_INTEGER instead of ±2^63.
  */
 export function parseInt64(s: string | undefined): number {
   return parseLeadingInteger(s, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 }
 
-/** int32-parse (§4.11): saturates to [-2^31, 2^31 - 1]. */
+/** int32-parse: saturates to [-2^31, 2^31 - 1]. */
 export function parseInt32(s: string | undefined): number {
   return parseLeadingInteger(s, INT32_MIN, INT32_MAX);
 }
 
-/** §6.1: int32-parse then `& 0xFFFF`, unvalidated, so 65536 → 0 and -1 → 65535. */
+/** The port: int32-parse then `& 0xFFFF`, unvalidated, so 65536 → 0 and -1 → 65535. */
 export function parsePort(s: string | undefined): number {
   return parseInt32(s) & 0xffff;
 }
 
 /**
- * §6.11 with the §14.9 fix: absent means `limit`; otherwise the int32-parse
+ * numwant (compatibility F9): absent means `limit`; otherwise the int32-parse
  * result clamped to [0, limit]. Ocelot stored a negative value as uint32 and
  * returned every peer; here it returns none.
  */

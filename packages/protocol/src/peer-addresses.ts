@@ -1,7 +1,7 @@
-// Which addresses an announcing peer gets (spec §6.7), with the fixes the
-// spec asks for: X-Forwarded-For only from trusted proxies (§14.23), client
+// Which addresses an announcing peer gets, with the fixes the
+// project makes: X-Forwarded-For only from trusted proxies (compatibility F23), client
 // `ip`/`ipv4`/`ipv6` only when allowed, a complete public-address filter
-// (§14.19), and an unparsable address treated as absent instead of the
+// (compatibility F19), and an unparsable address treated as absent instead of the
 // original's uninitialised-memory result.
 
 import { formatIPv4, formatIPv6, parseIP, parseIPv4, parseIPv6, parseSocketAddress } from './address.js';
@@ -60,7 +60,7 @@ export function forwardedClientAddress(header: string, trustedProxies: readonly 
 }
 
 /**
- * §6.7 in Ocelot's order: socket address → `ip` → X-Forwarded-For → `ipv4`/`ipv6`,
+ * Ocelot's order: socket address → `ip` → X-Forwarded-For → `ipv4`/`ipv6`,
  * then each address is dropped unless public (or allowPrivate). Returns the
  * failure string when neither an IPv4 nor an IPv6 announced address is left.
  */
@@ -118,7 +118,7 @@ export function resolvePeerAddresses(input: PeerAddressInput): PeerAddresses | t
   return result;
 }
 
-/** The `external ip` value (§6.15): the observed IPv6 address, else the IPv4 one, else none. */
+/** The `external ip` value: the observed IPv6 address, else the IPv4 one, else none. */
 export function externalIp(addresses: PeerAddresses): Buffer | undefined {
   return addresses.p6 ?? addresses.p4;
 }

@@ -1,5 +1,5 @@
 // Ocelot-compatible routing over a real HTTP parser's request target. Ocelot
-// read fixed byte offsets (§4.3) and looked only at the action's first
+// read fixed byte offsets and looked only at the action's first
 // letter; here the path must be exactly `/<32-char key>/<action>` with a
 // known action, while the replies for bad paths stay those of Ocelot.
 
@@ -15,7 +15,7 @@ export type Route =
 /** Length of a passkey, and of the site and report secrets. */
 export const KEY_LENGTH = 32;
 
-/** Body of the one non-bencoded reply, sent as HTTP 200 `text/html` (§4.3). */
+/** Body of the one non-bencoded reply, sent as HTTP 200 `text/html`. */
 export const NOTHING_TO_SEE_HERE =
   '<html><head><meta name="robots" content="noindex, nofollow" /></head><body>Nothing to see here</body></html>';
 

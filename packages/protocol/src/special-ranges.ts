@@ -1,5 +1,5 @@
-// Which addresses may be handed to other peers. Ocelot's filter (§6.8) missed
-// fd00::/8, most of fe80::/10, multicast and 0.0.0.0/8 (§14.19); this table
+// Which addresses may be handed to other peers. Ocelot's filter missed
+// fd00::/8, most of fe80::/10, multicast and 0.0.0.0/8 (compatibility F19); this table
 // follows the IANA special-purpose registries instead. One table, so the docs
 // can cite it.
 

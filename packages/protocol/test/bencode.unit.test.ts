@@ -111,7 +111,7 @@ describe('encodeFailure', () => {
 });
 
 describe('encodeAnnounce', () => {
-  it('matches the §6.15 example byte for byte', () => {
+  it('matches Ocelot\'s compact reply byte for byte', () => {
     const peers = Buffer.concat([
       compactEndpoint(parseIPv4('198.51.100.7')!, 6881),
       compactEndpoint(parseIPv4('203.0.113.9')!, 51413),

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import * as protocol from '../src/index.js';
 import { deletionReasonText, unregisteredTorrentMessage } from '../src/index.js';
 
-describe('failure reason strings (§4.9)', () => {
+describe('failure reason strings', () => {
   it('match Ocelot byte for byte', () => {
     assert.deepEqual(
       [
@@ -44,7 +44,7 @@ describe('failure reason strings (§4.9)', () => {
   });
 });
 
-describe('deletionReasonText (§4.10)', () => {
+describe('deletionReasonText', () => {
   it('has the full table', () => {
     const expected = [
       'Dupe',

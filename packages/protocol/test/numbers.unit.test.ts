@@ -76,7 +76,7 @@ describe('parseInt32', () => {
 });
 
 describe('parsePort', () => {
-  it('masks to 16 bits without validating (§6.1)', () => {
+  it('masks to 16 bits without validating', () => {
     assert.equal(parsePort('6881'), 6881);
     assert.equal(parsePort('0'), 0);
     assert.equal(parsePort('65535'), 65535);
@@ -107,7 +107,7 @@ describe('clampNumwant', () => {
     assert.equal(clampNumwant('99999999999999', 50), 50);
   });
 
-  it('gives 0 for negative values instead of every peer (§14.9)', () => {
+  it('gives 0 for negative values instead of every peer (compatibility F9)', () => {
     assert.equal(clampNumwant('-1', 50), 0);
     assert.equal(clampNumwant('-2147483648', 50), 0);
     assert.equal(clampNumwant('-99999999999', 50), 0);

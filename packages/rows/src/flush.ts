@@ -1,7 +1,7 @@
 /**
  * The pending rows a flush writes to GazellePW's tables: one batch, already coalesced in Redis
  * (one row per user, per torrent, per peer, ...), read back by the primary. The column meanings
- * are Ocelot's (ocelot-behaviour §10.3-§10.4).
+ * are Ocelot's.
  */
 
 /** users_main: Uploaded/Downloaded are ADDED (credited, after discounts). */

@@ -8,7 +8,7 @@
  * - A leecher gets seeders first, then leechers; a seeder gets only leechers.
  * - A requester with IPv6 gets the IPv6 endpoint of every peer that has one (in `peers6`) and
  *   the IPv4 endpoint of the others (in `peers`); an IPv4-only requester gets IPv4 endpoints only
- *   (Ocelot's dual-stack rule, ocelot-behaviour §6.13).
+ *   (Ocelot's dual-stack rule).
  */
 export function selectionPlan(isLeecher: boolean, requesterHasIPv6: boolean): string {
   const family = requesterHasIPv6 ? '6o' : '4';

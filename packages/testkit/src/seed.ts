@@ -1,5 +1,5 @@
 // Seed rows for the GazellePW tracker tables. Every NOT NULL column without a default is
-// given explicitly (gazellepw-integration.md §6), so these work under MariaDB's strict
+// given explicitly, so these work under MariaDB's strict
 // sql_mode as well as the site's non-strict one. Multi-row INSERTs in chunks of 1000.
 
 import { createHash } from 'node:crypto';
