@@ -3,6 +3,8 @@
  * seeders at the start), each peer a (user, peer_id, port) that announces with a realistic
  * event mix. Pure and seeded, so a run is repeatable and the model is unit-tested.
  */
+import { seededRandom } from '@oncilla/testkit';
+
 export interface TrafficOptions {
   torrents: number;
   users: number;
@@ -25,17 +27,7 @@ export interface AnnounceSpec {
 
 const SIZE = 1 << 30;
 
-/** mulberry32: small, fast, good enough for traffic shaping. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 export class TrafficModel {
   readonly peerCount: number;

@@ -40,3 +40,4 @@ export {
   type FreeTorrentFlag,
 } from './seed.js';
 export { ProcessExitedError, makeTempDir, removeTempDir, type ExitInfo } from './process.js';
+export { seededRandom } from './random.js';

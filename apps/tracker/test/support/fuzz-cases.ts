@@ -2,19 +2,10 @@
  * Generated malformed (and now and then valid) tracker requests for fuzz.test.ts. Every case is
  * built from its own PRNG seeded with (run seed, case index), so one case can be replayed alone.
  */
+import { seededRandom } from '@oncilla/testkit';
 import { pct } from './client.js';
 
-/** mulberry32: small, fast, good enough to spread test inputs. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = seededRandom;
 
 export class Gen {
   constructor(readonly next: () => number) {}
