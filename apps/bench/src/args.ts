@@ -165,3 +165,25 @@ export function planRuns(o: Pick<BenchOptions, 'repeat' | 'connectionModes' | 'w
   }
   return plan;
 }
+
+/**
+ * The smaller bench tools' options (bench:flush, bench:redis): whole numbers, one-of choices and
+ * an output file, checked as `npm run bench`'s are.
+ */
+export function parseToolArgs<N extends string, C extends string>(
+  argv: string[],
+  numbers: Record<N, number>,
+  choices: Record<C, readonly [string, ...string[]]>,
+  out: string,
+): { numbers: Record<N, number>; choices: Record<C, string>; out: string } {
+  const options: Record<string, { type: 'string'; default: string }> = { out: { type: 'string', default: out } };
+  for (const [name, d] of Object.entries(numbers) as Array<[N, number]>) options[name] = { type: 'string', default: String(d) };
+  for (const [name, allowed] of Object.entries(choices) as Array<[C, readonly string[]]>) options[name] = { type: 'string', default: allowed[0] };
+  const { values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options });
+  const get = (name: string): string => String(values[name]);
+  const n = {} as Record<N, number>;
+  for (const name of Object.keys(numbers) as N[]) n[name] = whole(`--${name}`, get(name), 1);
+  const c = {} as Record<C, string>;
+  for (const [name, allowed] of Object.entries(choices) as Array<[C, readonly string[]]>) c[name] = oneOf(`--${name}`, get(name), allowed);
+  return { numbers: n, choices: c, out: get('out') };
+}

@@ -13,28 +13,17 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { applyBatches, createPool, ensureFlushLog } from '@oncilla/database';
 import { FlushBatches, loadTorrents, readBatch, RedisPeerStore, type AnnounceInput } from '@oncilla/swarm-store';
 import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, startRedis } from '@oncilla/testkit';
+import { parseToolArgs } from './args.js';
 import { cpuSeconds } from './proc-stats.js';
 
-const { values: args } = parseArgs({
-  options: {
-    peers: { type: 'string', default: '15000' },
-    batches: { type: 'string', default: '4' },
-    users: { type: 'string', default: '10000' },
-    torrents: { type: 'string', default: '10000' },
-    out: { type: 'string', default: 'bench-flush-results.json' },
-    /** socket: the Unix socket (what mysql_host = localhost uses), or tcp (127.0.0.1). */
-    'mysql-via': { type: 'string', default: 'socket' },
-  },
-});
-const peersPerBatch = Number(args.peers);
-const batchCount = Number(args.batches);
-const users = Number(args.users);
-const torrents = Number(args.torrents);
+// --mysql-via socket: the Unix socket (what mysql_host = localhost uses), or tcp (127.0.0.1)
+const parsed = parseToolArgs(process.argv.slice(2), { peers: 15000, batches: 4, users: 10000, torrents: 10000 }, { 'mysql-via': ['socket', 'tcp'] }, 'bench-flush-results.json');
+const args = { 'mysql-via': parsed.choices['mysql-via'], out: parsed.out };
+const { peers: peersPerBatch, batches: batchCount, users, torrents } = parsed.numbers;
 const log = (msg: string): void => console.log(`[bench:flush] ${msg}`);
 
 const cpuNow = (): number => {

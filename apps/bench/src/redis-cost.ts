@@ -10,28 +10,17 @@
  * --aof always|off (always), --out FILE (bench-redis-results.json).
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { loadTorrents, RedisPeerStore, type AnnounceInput } from '@oncilla/swarm-store';
 import { makeInfoHash, startRedis } from '@oncilla/testkit';
+import { parseToolArgs } from './args.js';
 import { cpuSeconds, infoField, parseCommandStats } from './proc-stats.js';
 import { TrafficModel, benchPeerId, type AnnounceSpec } from './traffic.js';
 
-const { values: args } = parseArgs({
-  options: {
-    announces: { type: 'string', default: '60000' },
-    repeat: { type: 'string', default: '2' },
-    torrents: { type: 'string', default: '2000' },
-    users: { type: 'string', default: '10000' },
-    aof: { type: 'string', default: 'always' },
-    out: { type: 'string', default: 'bench-redis-results.json' },
-  },
-});
-const announces = Number(args.announces);
-const users = Number(args.users);
-const torrents = Number(args.torrents);
+const parsed = parseToolArgs(process.argv.slice(2), { announces: 60000, repeat: 2, torrents: 2000, users: 10000 }, { aof: ['always', 'off'] }, 'bench-redis-results.json');
+const args = { ...parsed.choices, out: parsed.out };
+const { announces, users, torrents } = parsed.numbers;
 const IN_FLIGHT = 64;
-if (!['always', 'off'].includes(args.aof)) throw new Error(`--aof must be always or off, got ${args.aof}`);
 
 interface Cost {
   mode: 'readonly' | 'accounting';
@@ -93,7 +82,7 @@ async function measure(readonly: boolean): Promise<Cost> {
 
 async function main(): Promise<void> {
   const runs: Cost[] = [];
-  for (let r = 0; r < Number(args.repeat); r++) {
+  for (let r = 0; r < parsed.numbers.repeat; r++) {
     for (const readonly of [true, false]) {
       const c = await measure(readonly);
       console.log(`[bench:redis] ${c.mode}: ${c.aofBytesPerAnnounce ?? '-'} AOF bytes, ${c.redisCpuMicrosecondsPerAnnounce} µs of Redis CPU per announce (script ${c.scriptMicrosecondsPerCall} µs, ${c.commandsInsideScriptPerAnnounce} commands)`);

@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseBenchArgs, parseConnectionModes, planRuns } from '../src/args.js';
+import { parseBenchArgs, parseConnectionModes, planRuns, parseToolArgs } from '../src/args.js';
 
 it('has the documented defaults', () => {
   const o = parseBenchArgs([]);
@@ -63,4 +63,11 @@ it('alternates Oncilla and the target, per round, connection mode and worker cou
   assert.deepEqual(short({ repeat: 1, connectionModes: ['new', 'keepalive'], workers: [1, 2], compareReadonly: false, target: undefined }), ['0on1', '0on2', '0ok1', '0ok2']);
   assert.deepEqual(short({ repeat: 2, connectionModes: ['new'], workers: [1], compareReadonly: false, target: 'http://t' }), ['0on1', '0tn0', '1on1', '1tn0']);
   assert.deepEqual(short({ repeat: 1, connectionModes: ['keepalive'], workers: [1], compareReadonly: true, target: 'http://t' }), ['0ok1', '0ok1r', '0tk0']);
+});
+
+it('the smaller tools: whole numbers and choices checked, defaults kept', () => {
+  const r = parseToolArgs(['--peers', '20', '--mysql-via', 'tcp'], { peers: 15000, batches: 4 }, { 'mysql-via': ['socket', 'tcp'] }, 'x.json');
+  assert.deepEqual(r, { numbers: { peers: 20, batches: 4 }, choices: { 'mysql-via': 'tcp' }, out: 'x.json' });
+  assert.throws(() => parseToolArgs(['--peers', 'many'], { peers: 1 }, {}, 'x.json'), /--peers must be a whole number/);
+  assert.throws(() => parseToolArgs(['--aof', 'sometimes'], {}, { aof: ['always', 'off'] }, 'x.json'), /--aof must be always or off/);
 });
