@@ -1,9 +1,9 @@
 import { keySchema, type KeySchema, type TorrentKeys } from './keys.js';
 import { CANDIDATE_FIELDS, packAnnounce, type AnnounceLimits, type CandidateField } from './announce-args.js';
-import { RespError, type RespValue } from './resp.js';
+import { encodeBulk, encodeCommand, RespError, type RespValue } from './resp.js';
 import type { ScriptChannel } from './script-channel.js';
 import { asArray, asBuffer, asNumber, Scripts, type RedisClient } from './scripts.js';
-import { compactPeers, peerEntries, pickPeers, planFields } from './selection.js';
+import { peerEntries, pickCompact, pickPeers, planFields } from './selection.js';
 import type { AnnounceInput, AnnounceOutcome, PeerStore, ReapResult, ScrapeEntry, ScrapeOutcome } from './types.js';
 
 /** Peers examined per list per reap call; the reaper calls again until a torrent is done. */
@@ -11,8 +11,17 @@ const REAP_PAGE = 500;
 /** How long a partial candidate field lives before it is drawn afresh. */
 export const CANDIDATE_TTL_SECONDS = 30;
 
-const recordLen = (f: CandidateField): number => (f.endsWith('6') ? 23 : 11);
-const listLen = (f: CandidateField): number => recordLen(f) + 20;
+/** A non-compact candidate record: the compact one (11 or 23 bytes) and the peer id (20). */
+const listLen = (f: CandidateField): number => (f.endsWith('6') ? 23 : 11) + 20;
+
+/** Writes a latin1 string as a RESP bulk string at `at`; returns the end. */
+function bulk(out: Buffer, at: number, s: string): number {
+  at += out.write(`$${s.length}\r\n`, at, 'latin1');
+  at += out.write(s, at, 'latin1');
+  out[at++] = 0x0d;
+  out[at++] = 0x0a;
+  return at;
+}
 
 function endpoint(addr: Buffer | undefined, port: number): Buffer | undefined {
   if (!addr) return undefined;
@@ -79,9 +88,7 @@ export class RedisPeerStore implements PeerStore {
     const read = fields.length > 0 && !withPeerIds;
     const ch = this.#channel;
     if (ch && ch.ready) {
-      const cmds: Array<Array<string | Buffer>> = [['EVALSHA', this.#sha, '9', ...keys, packed, t.hex]];
-      if (read) cmds.push(['HMGET', t.torrent, ...fields]);
-      const [script, hmget] = ch.pipeline(cmds);
+      const [script, hmget] = ch.pipelineEncoded(this.#encode(t, packed, read ? fields : []), read ? 2 : 1);
       let reply: RespValue;
       try {
         reply = await script;
@@ -95,6 +102,37 @@ export class RedisPeerStore implements PeerStore {
       return { reply: reply as unknown[], blobs };
     }
     return this.#viaClient(keys, packed, t, fields, read);
+  }
+
+  readonly #shardKeys = new Map<number, Buffer>();
+  #head: Buffer | undefined;
+
+  /**
+   * The EVALSHA (and the HMGET behind it) as bytes: the command's head and the shard's six keys
+   * are encoded once and kept (they repeat on every announce), the torrent's keys and the
+   * arguments each time.
+   */
+  #encode(t: TorrentKeys, packed: Buffer, fields: readonly CandidateField[]): Buffer {
+    this.#head ??= Buffer.from(`*14\r\n$7\r\nEVALSHA\r\n$40\r\n${this.#sha}\r\n$1\r\n9\r\n`, 'latin1');
+    const s = t.shard;
+    let shardKeys = this.#shardKeys.get(s.shard);
+    if (!shardKeys) {
+      shardKeys = Buffer.concat([s.pending, s.snatches, s.expiries, s.swarms, s.counts, s.tokens].map(encodeBulk));
+      this.#shardKeys.set(s.shard, shardKeys);
+    }
+    const hmget = fields.length ? encodeCommand(['HMGET', t.torrent, ...fields]) : undefined;
+    const head = this.#head;
+    const out = Buffer.allocUnsafe(head.length + 3 * (t.torrent.length + 16) + shardKeys.length + packed.length + t.hex.length + 32 + (hmget?.length ?? 0));
+    let at = head.copy(out, 0);
+    for (const key of [t.torrent, t.seeders, t.leechers]) at = bulk(out, at, key);
+    at += shardKeys.copy(out, at);
+    at += out.write(`$${packed.length}\r\n`, at, 'latin1');
+    at += packed.copy(out, at);
+    out[at++] = 0x0d;
+    out[at++] = 0x0a;
+    at = bulk(out, at, t.hex);
+    if (hmget) at += hmget.copy(out, at);
+    return out.subarray(0, at);
   }
 
   async #viaClient(keys: string[], packed: Buffer, t: TorrentKeys, fields: readonly CandidateField[], read: boolean): Promise<{ reply: unknown[]; blobs: Array<Buffer | null> }> {
@@ -132,9 +170,11 @@ export class RedisPeerStore implements PeerStore {
       else if (Buffer.isBuffer(v)) blobs.set(f, v);
     });
     const who = { uid: a.user.uid, own4: endpoint(a.ipv4, a.port), own6: endpoint(a.ipv6, a.port), skip: this.#skip };
-    const picked = pickPeers(a.plan, blobs, a.withPeerIds ? listLen : recordLen, a.numwant, who);
-    if (a.withPeerIds) return { kind: 'ok-list', ...counts, peers: [...peerEntries(picked.v4, 4), ...peerEntries(picked.v6, 16)] };
-    return { kind: 'ok', ...counts, peers: compactPeers(picked.v4, 6), peers6: compactPeers(picked.v6, 18) };
+    if (a.withPeerIds) {
+      const picked = pickPeers(a.plan, blobs, listLen, a.numwant, who);
+      return { kind: 'ok-list', ...counts, peers: [...peerEntries(picked.v4, 4), ...peerEntries(picked.v6, 16)] };
+    }
+    return { kind: 'ok', ...counts, ...pickCompact(a.plan, blobs, a.numwant, who) };
   }
 
   /** One script call per shard the hashes fall in, in parallel. */

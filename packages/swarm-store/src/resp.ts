@@ -113,3 +113,15 @@ function parse(b: Buffer, at: number): { value: RespValue; end: number } | undef
       throw new RespError(`unexpected reply byte 0x${b[at].toString(16)}`);
   }
 }
+
+/** One argument as a RESP bulk string (for callers that keep parts of a command encoded). */
+export function encodeBulk(a: string | Buffer): Buffer {
+  const body = typeof a === 'string' ? Buffer.from(a, 'latin1') : a;
+  const head = `$${body.length}\r\n`;
+  const out = Buffer.allocUnsafe(head.length + body.length + 2);
+  out.write(head, 0, 'latin1');
+  body.copy(out, head.length);
+  out[out.length - 2] = 0x0d;
+  out[out.length - 1] = 0x0a;
+  return out;
+}

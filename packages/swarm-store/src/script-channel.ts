@@ -185,6 +185,19 @@ export class ScriptChannel {
     return out;
   }
 
+  /** Commands already encoded (`count` of them, replies in order), for a caller that caches its bytes. */
+  pipelineEncoded(bytes: Buffer, count: number): Array<Promise<RespValue>> {
+    if (!this.#ready || !this.#socket) {
+      const err = new ChannelDown(this.#lastError);
+      return Array.from({ length: count }, () => Promise.reject(err));
+    }
+    const deadline = Date.now() + this.timeoutMs;
+    const out: Array<Promise<RespValue>> = [];
+    for (let i = 0; i < count; i++) out.push(new Promise<RespValue>((resolve, reject) => this.#waiting.push({ resolve, reject, deadline })));
+    this.#socket.write(bytes);
+    return out;
+  }
+
   call(args: readonly (string | Buffer)[]): Promise<RespValue> {
     return this.#send(args);
   }

@@ -38,8 +38,41 @@ export interface Picked {
 /**
  * Follows the plan (see selectionPlan): from each source, walk its records from a random
  * start (wrapping), skipping the requester's own user and endpoints and, for `o` sources, peers
- * that also have IPv6; stop at numwant.
+ * that also have IPv6; stop at numwant. `take` gets each chosen record's blob and offset.
  */
+function walk(
+  plan: string,
+  blobs: Map<SetField, Buffer>,
+  recordLen: (f: SetField) => number,
+  numwant: number,
+  who: Requester,
+  random: () => number,
+  take: (blob: Buffer, off: number, len: number, v6: boolean) => void,
+): void {
+  let found = 0;
+  for (let i = 0; i + 1 < plan.length && found < numwant; i += 2) {
+    const fam = plan[i + 1];
+    const field = `${plan[i]}${fam === '6' ? '6' : '4'}` as SetField;
+    const blob = blobs.get(field);
+    if (!blob || blob.length === 0) continue;
+    const len = recordLen(field);
+    const v6 = fam === '6';
+    const epLen = v6 ? 18 : 6;
+    const own = v6 ? who.own6 : who.own4;
+    const n = Math.floor(blob.length / len);
+    const start = Math.floor(random() * n);
+    for (let k = 0; k < n && found < numwant; k++) {
+      const off = ((start + k) % n) * len;
+      const uid = blob.readUInt32BE(off + epLen + 1);
+      if (uid === who.uid || who.skip?.(uid)) continue;
+      if (fam === 'o' && blob[off + epLen] === 1) continue;
+      if (own && blob.compare(own, 0, epLen, off, off + epLen) === 0) continue;
+      take(blob, off, len, v6);
+      found++;
+    }
+  }
+}
+
 export function pickPeers(
   plan: string,
   blobs: Map<SetField, Buffer>,
@@ -49,28 +82,30 @@ export function pickPeers(
   random: () => number = Math.random,
 ): Picked {
   const picked: Picked = { v4: [], v6: [] };
-  let found = 0;
-  for (let i = 0; i + 1 < plan.length && found < numwant; i += 2) {
-    const fam = plan[i + 1];
-    const field = `${plan[i]}${fam === '6' ? '6' : '4'}` as SetField;
-    const blob = blobs.get(field);
-    if (!blob || blob.length === 0) continue;
-    const len = recordLen(field);
-    const epLen = fam === '6' ? 18 : 6;
-    const own = fam === '6' ? who.own6 : who.own4;
-    const n = Math.floor(blob.length / len);
-    const start = Math.floor(random() * n);
-    for (let k = 0; k < n && found < numwant; k++) {
-      const off = ((start + k) % n) * len;
-      const uid = blob.readUInt32BE(off + epLen + 1);
-      if (uid === who.uid || who.skip?.(uid)) continue;
-      if (fam === 'o' && blob[off + epLen] === 1) continue;
-      if (own && blob.compare(own, 0, epLen, off, off + epLen) === 0) continue;
-      (fam === '6' ? picked.v6 : picked.v4).push(blob.subarray(off, off + len));
-      found++;
-    }
-  }
+  walk(plan, blobs, recordLen, numwant, who, random, (blob, off, len, v6) => (v6 ? picked.v6 : picked.v4).push(blob.subarray(off, off + len)));
   return picked;
+}
+
+/**
+ * The compact strings straight from the records (the announce's usual reply): the chosen
+ * endpoints are copied into the two reply strings, with no Buffer made per peer.
+ */
+export function pickCompact(
+  plan: string,
+  blobs: Map<SetField, Buffer>,
+  numwant: number,
+  who: Requester,
+  random: () => number = Math.random,
+): { peers: Buffer; peers6: Buffer } {
+  const peers = Buffer.allocUnsafe(numwant * 6);
+  const peers6 = Buffer.allocUnsafe(numwant * 18);
+  let n4 = 0;
+  let n6 = 0;
+  walk(plan, blobs, (f) => (f.endsWith('6') ? 23 : 11), numwant, who, random, (blob, off, _len, v6) => {
+    if (v6) n6 += blob.copy(peers6, n6, off, off + 18);
+    else n4 += blob.copy(peers, n4, off, off + 6);
+  });
+  return { peers: peers.subarray(0, n4), peers6: peers6.subarray(0, n6) };
 }
 
 /** The compact strings: endpoints only. */

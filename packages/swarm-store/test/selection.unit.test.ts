@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { compactPeers, peerEntries, pickPeers, planFields, type SetField } from '../src/selection.js';
+import { compactPeers, peerEntries, pickCompact, pickPeers, planFields, type SetField } from '../src/selection.js';
 
 const rec4 = (ip: number, port: number, uid: number, dual = 0): Buffer => {
   const b = Buffer.alloc(11);
@@ -64,4 +64,23 @@ it('decodes non-compact records with their peer ids', () => {
   const pid = Buffer.from('-TS0001-000000000042');
   const r = Buffer.concat([rec4(0x7f000001, 6881, 5), pid]);
   assert.deepEqual(peerEntries([r], 4), [{ ip: Buffer.from([127, 0, 0, 1]), port: 6881, peerId: pid }]);
+});
+
+it('pickCompact writes what pickPeers picks, endpoint by endpoint', () => {
+  const blobs = new Map<SetField, Buffer>([
+    ['s4', Buffer.concat([rec4(1, 1, 10, 1), rec4(2, 2, 11), rec4(5, 5, 99)])],
+    ['s6', Buffer.concat([rec6(1, 1, 10), rec6(7, 7, 12)])],
+    ['l4', Buffer.concat([rec4(3, 3, 12), rec4(4, 4, 13)])],
+    ['l6', rec6(8, 8, 13)],
+  ]);
+  for (const plan of ['s4l4', 's6sol6lo', 'l6lo', 'l4']) {
+    for (const numwant of [0, 1, 2, 3, 50]) {
+      for (const r of [0, 0.4, 0.99]) {
+        const who = { uid: 99, own4: Buffer.from([0, 0, 0, 2, 0, 2]) };
+        const p = pickPeers(plan, blobs, len, numwant, who, () => r);
+        const c = pickCompact(plan, blobs, numwant, who, () => r);
+        assert.deepEqual(c, { peers: compactPeers(p.v4, 6), peers6: compactPeers(p.v6, 18) }, `${plan} ${numwant} ${r}`);
+      }
+    }
+  }
 });
