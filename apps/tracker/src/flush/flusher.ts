@@ -52,8 +52,8 @@ export class Flusher {
   #lastPrune = 0;
   #lastLagWarning = 0;
   #leader = false;
-  /** When this flusher last cut every shard's pending rows into batches (or found none). */
-  #lastCutAt = Date.now();
+  /** The lag of rows pending since before this primary started counts from here. */
+  readonly #startedAt = Date.now();
 
   constructor(
     private readonly redis: RedisClient,
@@ -104,18 +104,19 @@ export class Flusher {
 
   /**
    * The backlog and the lag, every tick even while a flush hangs. The lag is the age of the
-   * oldest batch under way (a stuck MySQL shows), or, on the lease holder, how long rows have
-   * been pending beyond one schedule_interval without being cut into a batch (a flush that
-   * fails before it cuts one shows too).
+   * oldest batch under way (a stuck MySQL shows), or how long rows have been pending beyond one
+   * schedule_interval without any flusher cutting them into a batch (a lease holder that
+   * flushes nothing shows too, on every primary).
    */
   async measure(): Promise<void> {
     try {
       const b = await this.batches.backlog();
       const now = Date.now();
+      const nowS = Math.floor(now / 1000);
       this.stats.pendingRows = b.pendingRows;
       this.stats.batchRows = b.batchRows;
-      const batchLag = b.oldestBatchAt === undefined ? 0 : Math.floor(now / 1000) - b.oldestBatchAt;
-      const pendingLag = this.#leader && b.pendingRows > 0 ? Math.floor((now - this.#lastCutAt) / 1000) - this.intervalSeconds : 0;
+      const batchLag = b.oldestBatchAt === undefined ? 0 : nowS - b.oldestBatchAt;
+      const pendingLag = b.pendingRows > 0 ? Math.floor((now - Math.max(b.lastCutMs ?? 0, this.#startedAt)) / 1000) - this.intervalSeconds : 0;
       this.stats.lagSeconds = Math.max(0, batchLag, pendingLag);
       if (this.stats.lagSeconds >= this.opts.lagWarningSeconds && now - this.#lastLagWarning > 60_000) {
         this.#lastLagWarning = now;
@@ -187,7 +188,7 @@ export class Flusher {
     const started = Date.now();
     const cut = await this.batches.begin(Math.floor(started / 1000));
     // every shard's pending rows are in a batch now (or there were none)
-    this.#lastCutAt = started;
+    await this.batches.markCut(started);
     if (cut.length === 0) return false;
     const resumed = cut.filter((b) => !b.fresh);
     if (resumed.length) this.log.warn({ batches: resumed.map((b) => b.id) }, `resuming ${resumed.length} unfinished flush batch(es)`);
