@@ -192,7 +192,7 @@ describe('tracker cluster', () => {
     const d = await announce(pk('a'), { info_hash: IH, peer_id: peerId(1) });
     assert.equal(d['failure reason'], undefined);
   });
-  it('answers or resets, within a second, every request in flight on a worker SIGKILLed under load', async () => {
+  it('answers or resets, within a second, every request in flight on a worker SIGKILLed under load', async (t) => {
     // keep-alive connections announcing in a loop; /ready on each says which worker holds it
     interface Attempt { started: number; settled?: number; outcome?: string }
     interface Line { agent: http.Agent; pid: number; current?: Attempt }
@@ -235,6 +235,7 @@ describe('tracker cluster', () => {
     await Promise.all(loops);
     for (const l of lines) l.agent.destroy();
     assert.ok(caught.length > 0, 'requests were in flight on the killed worker');
+    t.diagnostic(`${caught.length} caught: ${caught.map((a) => `${a.outcome} after ${(a.settled ?? 0) - killedAt} ms`).join(', ')}`);
     for (const a of caught) {
       assert.ok(['answer', 'ECONNRESET', 'EPIPE'].includes(String(a.outcome)), `an answer or a reset, not ${a.outcome}`);
       assert.ok((a.settled ?? Infinity) - killedAt <= 1000, `settled ${(a.settled ?? Infinity) - killedAt} ms after the kill`);
