@@ -26,15 +26,22 @@
   Returns {0, 1, deletion reason or nil} unregistered torrent, {0, 2} the worker's own failure,
   {0, 3} the shard's lists are missing (unavailable), {2} leeching forbidden (after the
   bookkeeping), or {1, seeders, leechers, snatched, notes} (notes: 1 = a transfer was too big
-  to credit). The wanted candidate fields (bits s4 s6 l4 l6) are drawn here when stale; the
-  worker reads them with an HMGET sent right behind this call. A non-compact announce (rare)
-  gets them here instead, each record followed by its peer id, one list per wanted field.
+  to credit, 2 = an announce older than the stored one, credited nothing). The wanted candidate
+  fields (bits s4 s6 l4 l6) are drawn here when stale; the worker reads them with an HMGET sent
+  right behind this call. A non-compact announce (rare) gets them here instead, each record
+  followed by its peer id, one list per wanted field.
 ]]
 --- @include "includes/peerRecord"
 --- @include "includes/candidates"
 --- @include "includes/pendingRows"
 
 local ARGS = '>I4BBI7I7I7I7I2Bc0c20BI2I2I7I7Bc0Bc0'
+-- Counters behind the stored ones within this many seconds of the stored announce: the request
+-- was sent before the stored one (reordered or replayed), not by a restarted client. No request
+-- is processed this late (Node's connection_timeout, the Redis timeout, no queues), while a
+-- restarted client announces again only after its interval (docs/accounting.md).
+local STALE_SECONDS = 60
+local U32_MAX = 4294967295
 local uid, flags, ev, left, up, down, corrupt, port, addrs, peerId, wanted, cap, ttl, maxRate, maxDelta, ua, err =
   struct.unpack(ARGS, ARGV[1])
 
@@ -69,19 +76,38 @@ local raw = redis.call('HGET', hereKey, peerKey)
 if not raw then raw = redis.call('HGET', otherKey, peerKey) end
 local old = raw and unpackPeer(raw) or nil
 
+-- An announce older than the stored one (see STALE_SECONDS) changes nothing the stored one
+-- said: no credit, the same baseline, list, left and time, whatever its event. Only its
+-- address is taken, as from any announce (the other family of a dual-stack client).
+local older = old ~= nil and (up < old.up or down < old.down or corrupt < old.corrupt) and now - old.last < STALE_SECONDS
+if older then
+  ev, left, seederNow, stopped = 0, old.left, old.seeder, false
+  hereKey, otherKey = KEYS[3], KEYS[2]
+  if seederNow then hereKey, otherKey = KEYS[2], KEYS[3] end
+end
+
 -- A completion counts once per download: a peer already seeding records no snatch; a brand-new
 -- peer announcing 'completed' does (as Ocelot).
 local snatch = ev == 2 and seederNow and (old == nil or not old.seeder)
 local p = { left = left, port = port, last = now, visible = seederNow or canLeech, seeder = seederNow }
-mergeAddresses(p, old, v4, v6)
+if older and port ~= old.port then
+  -- an older port: the stored addresses are the newer ones
+  p.port, p.v4, p.v6, p.fresh4, p.fresh6 = old.port, old.v4, old.v6, old.fresh4, old.fresh6
+else
+  mergeAddresses(p, old, v4, v6)
+end
 
 -- Transfer since the last announce: a new session sets the baseline and credits nothing,
--- counters that went backwards reset it, and so does a transfer bigger than the peer could
--- have moved (the limits); otherwise the deltas count.
+-- counters that went backwards after a while (a restarted client) reset it, and so does a
+-- transfer bigger than the peer could have moved (the limits); otherwise the deltas count.
 local du, dd, dc = 0, 0, 0
 local notes = 0
 local updateTorrent, heavy, normal = false, false, false
-if old == nil or ev == 1 then
+if older then
+  p.first, p.up, p.down, p.corrupt, p.announces, p.last = old.first, old.up, old.down, old.corrupt, old.announces + 1, old.last
+  heavy = p.v4 ~= old.v4 or p.v6 ~= old.v6
+  notes = 2
+elseif old == nil or ev == 1 then
   p.first, p.up, p.down, p.corrupt, p.announces = now, up, down, corrupt, 1
   updateTorrent, heavy = true, true
 else
@@ -113,7 +139,8 @@ if du ~= 0 or dd ~= 0 then
   balanceDelta = balanceDelta + du - dd
   updateTorrent = true
   if now > old.last then
-    upspeed, downspeed = math.floor(du / (now - old.last)), math.floor(dd / (now - old.last))
+    upspeed = math.min(U32_MAX, math.floor(du / (now - old.last)))
+    downspeed = math.min(U32_MAX, math.floor(dd / (now - old.last)))
   end
   local cu, cd, fu, fd = discount(du, dd, free, hasToken)
   acc[1], acc[2], acc[3], acc[4], acc[5], acc[6] = cu, cd, du, dd, fu, fd
@@ -204,7 +231,7 @@ if record then
     if lastRow + 60 <= now then tw[#tw + 1] = 'lr'; tw[#tw + 1] = now end
   end
   putPeerRow(KEYS[4], tidBytes .. peerKey, heavy or stopped, {
-    active = stopped and 0 or 1, up = up, down = down, upspeed = upspeed, downspeed = downspeed,
+    active = stopped and 0 or 1, up = p.up, down = p.down, upspeed = upspeed, downspeed = downspeed,
     left = left, corrupt = p.corrupt, timespent = now - p.first, announces = p.announces, mtime = now,
     addrs = rowAddrs, ua = ua,
   }, acc, free, tidBytes, uidBytes)

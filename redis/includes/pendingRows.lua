@@ -23,6 +23,20 @@ local ROW = '>BBI7I7I4I4I7I7I4I4I4Bc0Bc0I7I7I7I7I7I7I7I4I2B'
 local ACCOUNT = '>I7I7I7I7I7I7I7I4I2B'
 local ACCOUNT_LEN = 56
 local KIND_H, KIND_L = string.byte('h'), string.byte('l')
+-- The largest integer a double (Lua here, JavaScript at flush time) holds exactly: sums stop
+-- there, so one absurd counter can never make a row unreadable or inexact.
+local MAX_EXACT = 9007199254740991
+-- per accounting field: bytes (7 of them), seed time (u32), snatches (u16)
+local ACCOUNT_CAPS = { MAX_EXACT, MAX_EXACT, MAX_EXACT, MAX_EXACT, MAX_EXACT, MAX_EXACT, MAX_EXACT, 4294967295, 65535 }
+
+local function clampExact(v)
+  return math.max(-MAX_EXACT, math.min(MAX_EXACT, v))
+end
+
+-- HINCRBY that stops at MAX_EXACT (Redis itself would go on to 2^63).
+local function addCapped(key, field, v)
+  if redis.call('HINCRBY', key, field, v) > MAX_EXACT then redis.call('HSET', key, field, MAX_EXACT) end
+end
 
 -- Discount of one transfer delta: credited up/down, forgiven up/down. A freeleech token wins
 -- over every torrent type (GazellePW), then neutral, free, and 25/50/75 % off the download.
@@ -52,12 +66,13 @@ local function putPeerRow(key, field, heavy, r, acc, free, tidBytes, uidBytes)
     -- forgiven bytes belong to the free type they were forgiven under
     if sum[10] ~= free and (sum[5] ~= 0 or sum[6] ~= 0) then
       local freeField = 'F' .. tidBytes .. uidBytes .. string.char(sum[10])
-      if sum[5] ~= 0 then redis.call('HINCRBY', key, freeField .. 'u', sum[5]) end
-      if sum[6] ~= 0 then redis.call('HINCRBY', key, freeField .. 'd', sum[6]) end
+      if sum[5] ~= 0 then addCapped(key, freeField .. 'u', sum[5]) end
+      if sum[6] ~= 0 then addCapped(key, freeField .. 'd', sum[6]) end
       sum[5], sum[6] = 0, 0
     end
     for i = 1, 9 do acc[i] = acc[i] + sum[i] end
   end
+  for i = 1, 9 do acc[i] = math.min(ACCOUNT_CAPS[i], acc[i]) end
   redis.call('HSET', key, field, struct.pack(ROW, heavy and KIND_H or KIND_L, r.active, r.up, r.down,
     r.upspeed, r.downspeed, r.left, r.corrupt, r.timespent, r.announces, r.mtime, #r.addrs, r.addrs,
     #r.ua, r.ua, acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7], acc[8], acc[9], free))
@@ -76,7 +91,8 @@ end
 
 -- The torrent's row (latest counts and balance) and, with a completion, one more snatch.
 local function putTorrentRow(key, tidBytes, seeders, leechers, balance, snatch)
-  redis.call('HSET', key, tidBytes, string.format('%d|%d|%d', seeders, leechers, balance))
+  -- a balance loaded from an old torrents row may be beyond what the flush can read exactly
+  redis.call('HSET', key, tidBytes, string.format('%d|%d|%d', seeders, leechers, clampExact(balance)))
   if snatch then redis.call('HINCRBY', key, tidBytes .. 'n', 1) end
 end
 

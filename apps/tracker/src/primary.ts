@@ -42,7 +42,8 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
   }
   await waitForMysql(pool, log);
   const batches = new FlushBatches(redis, keys);
-  const flusher = new Flusher(redis, keys, batches, pool, log, config.scheduleInterval);
+  const flushOptions = (c: Config) => ({ queryTimeoutMs: c.mysqlFlushTimeout * 1000, lagWarningSeconds: c.flushLagWarning });
+  const flusher = new Flusher(redis, keys, batches, pool, log, config.scheduleInterval, flushOptions(config));
   const control = new SiteControl(redis, keys);
   const lists = new ListKeeper(pool, redis, keys, log, flusher.owner);
   if (!(await lists.reload('start'))) throw new Error('could not load the lists from MySQL');
@@ -55,7 +56,7 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
     else if (m.type === 'user-peers') void answerUserPeers(control, pool, w, m);
   };
   const statsTimer = setInterval(() => {
-    const stats = book.build(flusher.stats, flusher.leader);
+    const stats = book.build(flusher.stats, flusher.leader, lists.losses);
     statusLine.maybe(stats, control);
     supervisor.broadcast({ type: 'cluster-stats', stats });
   }, 1000);
@@ -101,6 +102,7 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
       reaper.start(config.reapPeersInterval, config.peersTimeout);
     }
     flusher.setInterval(config.scheduleInterval);
+    flusher.configure(flushOptions(config));
     lists.setPeriodic(config.reloadInterval);
     log.info({ changed: r.changed }, `SIGHUP: config reloaded (${r.changed.length ? r.changed.join(', ') : 'no changes'})`);
   });
@@ -201,10 +203,9 @@ function serveMetrics(at: { host: string; port: number }, book: ClusterStatsBook
       res.writeHead(req.url === '/metrics' ? 503 : 404).end();
       return;
     }
-    control.peerCounts().then(
-      (peers) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderMetrics(stats, peers, Math.floor(Date.now() / 1000))),
-      () => res.writeHead(503).end(),
-    );
+    // a Redis that does not answer leaves the peer gauges out; the rest still shows
+    void control.peerCounts().catch(() => undefined).then((peers) =>
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderMetrics(stats, peers, Math.floor(Date.now() / 1000))));
   }).listen(at.port, at.host, () => log.info(`metrics on http://${at.host}:${at.port}/metrics`)).unref();
 }
 

@@ -17,6 +17,7 @@ export function reloadedConfig(old: Config, next: Config): { config: Config; cha
     redisAutoPipelining: old.redisAutoPipelining,
     workers: old.workers,
     metricsListen: old.metricsListen,
+    redisTimeout: old.redisTimeout,
   });
   return { config, changed: diffConfig(old, config), restartRequired: [...plan.restartRequired] };
 }

@@ -7,6 +7,7 @@ import { buildApp } from './http/app.js';
 import { handleClientError, ignoreExpect, trackResponses } from './http/client-errors.js';
 import { serverOptions, tuneTimeouts } from './http/timeouts.js';
 import { renderMetrics } from './http/metrics.js';
+import { RefusedTransfers } from './http/refused-transfers.js';
 import { handleReport } from './http/report.js';
 import { emptySnapshot, WorkerStats, type ClusterStats } from './http/stats.js';
 import { handleUpdate } from './http/update.js';
@@ -122,10 +123,10 @@ const LISTS_MAX_AGE_MS = 800;
 export async function runWorker(): Promise<void> {
   let config = await firstConfig();
   const log = createLogger(config.logLevel, 'worker');
-  const redis = createRedis(config.redisUrl, log, { name: `oncilla-worker:${process.pid}`, autoPipelining: config.redisAutoPipelining, commandTimeoutMs: 1000 });
+  const redis = createRedis(config.redisUrl, log, { name: `oncilla-worker:${process.pid}`, autoPipelining: config.redisAutoPipelining, commandTimeoutMs: config.redisTimeout });
   const feedRedis = createRedis(config.redisUrl, log, { name: `oncilla-feed:${process.pid}` });
   // the announce's own connection (one Redis; a third of ioredis' CPU per call)
-  const channel = new ScriptChannel(channelTarget(config.redisUrl), 1000, `oncilla-announce:${process.pid}`, (up, why) => {
+  const channel = new ScriptChannel(channelTarget(config.redisUrl), config.redisTimeout, `oncilla-announce:${process.pid}`, (up, why) => {
     if (up) log.info('announce connection to Redis ready');
     else log.warn({ err: why }, 'announce connection to Redis lost; reconnecting');
   });
@@ -140,13 +141,15 @@ export async function runWorker(): Promise<void> {
   const store = new RedisPeerStore(redis, config.redisKeyPrefix, {
     candidates: 2 * config.numwantLimit,
     readonly: config.readonly,
+    maxRate: config.maxCreditRate,
+    maxTransfer: config.maxAnnounceCredit,
     skipUser: (uid) => lists.isRemoved(uid),
     channel,
   });
   const stats = new WorkerStats();
   const control = new SiteControl(redis, keys);
   let cluster: ClusterStats = {
-    startedAt: Math.floor(Date.now() / 1000), totals: emptySnapshot(), requestRate: 0, connectionRate: 0, perWorker: {},
+    startedAt: Math.floor(Date.now() / 1000), totals: emptySnapshot(), requestRate: 0, connectionRate: 0, perWorker: {}, listLosses: 0,
     flush: { leader: 0, lagSeconds: 0, rows: 0, batches: 0, failures: 0, rejected: 0, pending: {}, pendingRows: 0 },
   };
   let settings = handlerSettings(config);
@@ -154,6 +157,7 @@ export async function runWorker(): Promise<void> {
   let closing = false;
   const userPeers = new UserPeersAsker(sendToPrimary);
   const listsFresh = (): boolean => follower.fresh(Date.now(), LISTS_MAX_AGE_MS);
+  const refused = new RefusedTransfers(log);
 
   const app = buildApp({
     store,
@@ -164,7 +168,8 @@ export async function runWorker(): Promise<void> {
     trustedProxies: () => proxies,
     closing: () => closing,
     log,
-    onRefusedTransfer: (uid, infoHash) => log.warn({ uid, infoHash: infoHash.toString('hex') }, 'transfer too big to credit: not credited'),
+    onRefusedTransfer: (r) => refused.record(r),
+    maxInFlight: () => config.maxInflightRequests,
     control: {
       update: (q) => handleUpdate(control, q, log, {
         now: () => Math.floor(Date.now() / 1000),
@@ -173,8 +178,11 @@ export async function runWorker(): Promise<void> {
       }),
       report: (q) => handleReport({ stats: () => cluster, peerCounts: () => control.peerCounts(), userPeers: (pk) => userPeers.ask(pk) }, q),
     },
-    metrics: async () => renderMetrics(cluster, await control.peerCounts(), Math.floor(Date.now() / 1000)),
-    ready: () => redis.status === 'ready' && listsFresh(),
+    // a Redis that does not answer leaves the peer gauges out; the rest still shows
+    metrics: async () => renderMetrics(cluster, await control.peerCounts().catch(() => undefined), Math.floor(Date.now() / 1000)),
+    // ready: a round trip to Redis (the feed's last read) succeeded within LISTS_MAX_AGE_MS, so
+    // a Redis that hangs with its connection open is not ready either
+    ready: listsFresh,
     timeouts: config,
   });
   const servers = await listen(app, config, log);
@@ -187,6 +195,7 @@ export async function runWorker(): Promise<void> {
     if (m.type === 'config') {
       config = m.config;
       settings = handlerSettings(config);
+      store.setLimits({ maxRate: config.maxCreditRate, maxTransfer: config.maxAnnounceCredit });
       proxies = parseCidrList(config.trustedProxies.join(' '));
       for (const s of servers) tuneServer(s, config);
     } else if (m.type === 'cluster-stats') {

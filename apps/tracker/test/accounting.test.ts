@@ -70,6 +70,19 @@ async function rows(sql: string): Promise<RowDataPacket[]> {
   }
 }
 
+/** Makes a peer's stored announce `seconds` older (the record's first and last announce times, u32 at 28 and 32). */
+async function ageRecord(infoHash: Buffer, uid: number, peerId: string, seconds: number): Promise<void> {
+  const t = keySchema('oncilla:').torrent(infoHash);
+  const field = Buffer.concat([Buffer.from([0, 0, 0, uid]), Buffer.from(peerId, 'latin1')]);
+  for (const key of [t.seeders, t.leechers]) {
+    const rec = await redis.hgetBuffer(key, field);
+    if (!rec) continue;
+    rec.writeUInt32BE(rec.readUInt32BE(28) - seconds, 28);
+    rec.writeUInt32BE(rec.readUInt32BE(32) - seconds, 32);
+    await redis.hset(key, field, rec);
+  }
+}
+
 it('reaches MySQL through the Unix socket when mysql_host is localhost', () => {
   const ready = tracker.logs.find((l) => l.msg === 'tracker ready');
   assert.equal(ready?.mysql, `unix:${db.socketPath}/${db.database}`);
@@ -92,7 +105,10 @@ it('writes exactly the expected rows to every table', async () => {
   // carol (IP hidden) on the 50 %-off torrent without a token: 50 % of 301 = 150 forgiven
   await announce(pk('c'), { info_hash: HALF, peer_id: pid(3), event: 'started', left: 1000, uploaded: 0, downloaded: 0, port: 7003 });
   await announce(pk('c'), { info_hash: HALF, peer_id: pid(3), left: 699, uploaded: 0, downloaded: 301, port: 7003 });
-  // a counter reset credits nothing, then a stop
+  // counters behind the stored ones within a minute: an older announce, credited nothing
+  await announce(pk('c'), { info_hash: HALF, peer_id: pid(3), left: 699, uploaded: 0, downloaded: 200, port: 7003 });
+  // a minute on, a counter reset (a restarted client) credits nothing either, then a stop
+  await ageRecord(HALF, 3, pid(3), 61);
   await announce(pk('c'), { info_hash: HALF, peer_id: pid(3), left: 699, uploaded: 0, downloaded: 100, port: 7003 });
   await announce(pk('c'), { info_hash: HALF, peer_id: pid(3), event: 'stopped', left: 699, uploaded: 0, downloaded: 150, port: 7003 });
   await waitFlushed(redis);
@@ -138,7 +154,7 @@ it('writes exactly the expected rows to every table', async () => {
       [2, 2, 1, 40, 400, 100, 2, '127.0.0.1', 'TestClient/1.0'],
       [2, 3, 1, 70, 200, 300, 2, '127.0.0.1', 'TestClient/1.0'],
       [2, 4, 1, 5, 1000, 0, 2, '127.0.0.1', 'TestClient/1.0'],
-      [3, 4, 0, 0, 150, 699, 4, '', 'TestClient/1.0'],
+      [3, 4, 0, 0, 150, 699, 5, '', 'TestClient/1.0'],
     ],
     'one row per peer; a stopped peer is active=0; an IP-protected user has no IP',
   );

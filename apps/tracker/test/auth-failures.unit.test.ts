@@ -27,7 +27,7 @@ it('exports the summed auth failures of every worker, each route even at 0', () 
   const a = { ...emptySnapshot(), authFailures: { update: 2, metrics: 1 } };
   const b = { ...emptySnapshot(), authFailures: { update: 3 } };
   const stats: ClusterStats = {
-    startedAt: 0, totals: addSnapshots(a, b), requestRate: 0, connectionRate: 0, perWorker: {},
+    startedAt: 0, totals: addSnapshots(a, b), requestRate: 0, connectionRate: 0, perWorker: {}, listLosses: 0,
     flush: { leader: 0, lagSeconds: 0, rows: 0, batches: 0, failures: 0, rejected: 0, pending: {}, pendingRows: 0 },
   };
   const text = renderMetrics(stats, { seeders: 0, leechers: 0 }, 0);

@@ -3,11 +3,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { Redis } from 'ioredis';
 import { insertTorrents, insertUsers, insertWhitelist, makeInfoHash, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
 import { keySchema } from '@oncilla/swarm-store';
 import { bytes, compactPeers, decode, get, query, text, type Params } from './support/client.js';
 import { TrackerProcess } from '@oncilla/tracker/launcher';
+import { waitUntil } from './support/wait.js';
 
 const pk = (c: string): string => c.repeat(32);
 const IH = makeInfoHash(1);
@@ -189,5 +191,55 @@ describe('tracker cluster', () => {
     await tracker.waitFor((l) => l.msg === 'worker listening' && tracker.logs.filter((x) => x.msg === 'worker listening').length > relisten);
     const d = await announce(pk('a'), { info_hash: IH, peer_id: peerId(1) });
     assert.equal(d['failure reason'], undefined);
+  });
+  it('answers or resets, within a second, every request in flight on a worker SIGKILLed under load', async (t) => {
+    // keep-alive connections announcing in a loop; /ready on each says which worker holds it
+    interface Attempt { started: number; settled?: number; outcome?: string }
+    interface Line { agent: http.Agent; pid: number; current?: Attempt }
+    const call = (agent: http.Agent, path: string): Promise<http.IncomingMessage> => new Promise((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: tracker.port, path, agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res));
+      }).on('error', reject);
+    });
+    const lines: Line[] = await Promise.all(Array.from({ length: 24 }, async () => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      return { agent, pid: Number((await call(agent, '/ready')).headers['x-oncilla-worker']) };
+    }));
+    const pids = [...new Set(lines.map((l) => l.pid))];
+    assert.equal(pids.length, 2, 'the connections reach both workers');
+    let running = true;
+    const loops = lines.map(async (l, i) => {
+      for (let n = 0; running; n++) {
+        const a: Attempt = { started: Date.now() };
+        l.current = a;
+        const path = `/${pk('a')}/announce?${query({ info_hash: IH, peer_id: peerId(500 + i), port: 9000 + i, uploaded: n, downloaded: 0, left: 0, compact: 1 })}`;
+        try {
+          await call(l.agent, path);
+          a.outcome = 'answer';
+        } catch (err) {
+          a.outcome = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        }
+        a.settled = Date.now();
+      }
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const victim = pids[0];
+    const count = (msg: string): number => tracker.logs.filter((l) => l.msg === msg).length;
+    const [deaths, listening] = [count('worker died; starting a new one'), count('worker listening')];
+    const killedAt = Date.now();
+    process.kill(victim, 'SIGKILL');
+    const caught = lines.filter((l) => l.pid === victim).map((l) => l.current).filter((a): a is Attempt => a !== undefined && a.settled === undefined);
+    await waitUntil('every caught request to settle', async () => caught.every((a) => a.settled !== undefined), 5000);
+    running = false;
+    await Promise.all(loops);
+    for (const l of lines) l.agent.destroy();
+    assert.ok(caught.length > 0, 'requests were in flight on the killed worker');
+    t.diagnostic(`${caught.length} caught: ${caught.map((a) => `${a.outcome} after ${(a.settled ?? 0) - killedAt} ms`).join(', ')}`);
+    for (const a of caught) {
+      assert.ok(['answer', 'ECONNRESET', 'EPIPE'].includes(String(a.outcome)), `an answer or a reset, not ${a.outcome}`);
+      assert.ok((a.settled ?? Infinity) - killedAt <= 1000, `settled ${(a.settled ?? Infinity) - killedAt} ms after the kill`);
+    }
+    await tracker.waitFor(() => count('worker died; starting a new one') > deaths && count('worker listening') > listening);
   });
 });

@@ -139,6 +139,69 @@ describe('site control plane', () => {
     for (const k of [keys[0], keys[61], keys[123]]) await eventually(async () => reason(await announce(k, { info_hash: IH, peer_id: pid(9) })), 'Passkey not found');
   });
 
+  it('refuses an invalid parameter with a bencoded failure that names it, and changes nothing', async () => {
+    const keys = keySchema('oncilla:');
+    const fresh = makeInfoHash(60);
+    const key = makePasskey(60);
+    // what any of these actions would have written: the user list, the feed, the torrents' shards
+    const watched = [keys.global.users, keys.global.version, keys.global.feed, ...[fresh, IH].flatMap((ih) => [keys.torrent(ih).torrent, keys.torrent(ih).shard.index])];
+    const state = async (): Promise<Array<Buffer | null>> => Promise.all(watched.map((k) => redis.dumpBuffer(k)));
+    const before = await state();
+    const cases: Array<[string, string]> = [
+      [`action=add_torrent&info_hash=${pct(fresh)}&id=-1&freetorrent=0`, 'id'],
+      [`action=add_torrent&info_hash=${pct(fresh.subarray(0, 19))}&id=60&freetorrent=0`, 'info_hash'],
+      [`action=add_user&passkey=${key}&id=-1`, 'id'],
+      [`action=add_user&passkey=${key.slice(0, 31)}&id=60`, 'passkey'],
+      [`action=add_user&passkey=${key.slice(0, 31)}%01&id=60`, 'passkey'],
+      [`action=update_torrents&info_hashes=${pct(Buffer.concat([IH, fresh.subarray(0, 19)]))}&freetorrent=1`, 'info_hashes'],
+      ['action=update_torrents&info_hashes=&freetorrent=1', 'info_hashes'],
+    ];
+    for (const [params, name] of cases) {
+      const r = await siteRequest(tracker.port, `/${SITE_PASSWORD}/update?${params}`);
+      assert.notEqual(r.last, 'success', params);
+      assert.equal(reason(decode(Buffer.from(r.body, 'latin1'))), `Invalid parameter: ${name}`, params);
+    }
+    assert.deepEqual(await state(), before, 'Redis is as it was (no feed entry either, so no worker changed its lists)');
+    assert.equal(reason(await announce(pk('a'), { info_hash: fresh, peer_id: pid(1) })), 'Unregistered torrent');
+    assert.equal(reason(await announce(key, { info_hash: IH, peer_id: pid(1) })), 'Passkey not found');
+  });
+
+  it('applies update_torrents to every shard it names', async () => {
+    const keys = keySchema('oncilla:');
+    const hashes = [70, 71, 72, 73].map(makeInfoHash);
+    assert.equal(new Set(hashes.map((h) => keys.torrent(h).shard.shard)).size, 4, 'four shards');
+    for (const [i, ih] of hashes.entries()) await update(`action=add_torrent&info_hash=${pct(ih)}&id=${70 + i}&freetorrent=0`);
+    await update(`action=update_torrents&info_hashes=${pct(Buffer.concat(hashes))}&freetorrent=13`);
+    for (const [i, ih] of hashes.entries()) {
+      const t = keys.torrent(ih);
+      assert.equal(await redis.hget(t.torrent, 'f'), '13');
+      assert.equal(await redis.hget(t.shard.index, t.hex), `${70 + i}|13`, 'and the loader\'s index');
+    }
+  });
+
+  it('says how much of update_torrents was applied when Redis fails for some of its shards', async () => {
+    const keys = keySchema('oncilla:');
+    const [a, b, broken] = [80, 81, 82].map(makeInfoHash);
+    for (const [i, ih] of [a, b].entries()) await update(`action=add_torrent&info_hash=${pct(ih)}&id=${80 + i}&freetorrent=0`);
+    // the broken torrent's shard index is not a hash: that shard's call fails in Redis
+    const index = keys.torrent(broken).shard.index;
+    assert.ok(![a, b].some((ih) => keys.torrent(ih).shard.index === index));
+    const saved = await redis.dumpBuffer(index);
+    await redis.del(index);
+    await redis.set(index, 'not a hash');
+    try {
+      const r = await siteRequest(tracker.port, `/${SITE_PASSWORD}/update?action=update_torrents&info_hashes=${pct(Buffer.concat([a, broken, b]))}&freetorrent=1`);
+      assert.notEqual(r.last, 'success');
+      assert.equal(reason(decode(Buffer.from(r.body, 'latin1'))), 'Partly applied: 2 of 3 torrents updated, 1 not (Redis error); send the action again');
+      assert.deepEqual(await Promise.all([a, b].map((ih) => redis.hget(keys.torrent(ih).torrent, 'f'))), ['1', '1'], 'the other shards applied it');
+      // and the log says so (the worker's lines come through a pipe of their own: awaited)
+      await tracker.waitFor((l) => String(l.msg).startsWith('update_torrents applied in part: 2 of 3'));
+    } finally {
+      await redis.del(index);
+      if (saved) await redis.restore(index, 0, saved);
+    }
+  });
+
   it('manages the client whitelist', async () => {
     await update('action=add_whitelist&peer_id=-XX');
     await eventually(async () => reason(await announce(pk('a'), { info_hash: IH, peer_id: pid(1) })), 'Your client is not on the whitelist');

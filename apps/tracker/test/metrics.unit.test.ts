@@ -12,6 +12,7 @@ const stats: ClusterStats = {
   requestRate: 4,
   connectionRate: 1,
   perWorker: { '1': 6, '2': 4 },
+  listLosses: 1,
   flush: { leader: 1, lagSeconds: 2, rows: 99, batches: 3, failures: 1, rejected: 0, pending: { pending: 5 }, pendingRows: 5 },
 };
 
@@ -27,6 +28,18 @@ it('renders Prometheus text with labels', () => {
   assert.match(text, /^oncilla_flush_lag_seconds 2$/m);
   assert.match(text, /^oncilla_flush_pending_rows\{kind="pending"\} 5$/m);
   assert.match(text, /^oncilla_uptime_seconds 100$/m);
+});
+
+it('renders the accounting and overload counters, and everything but the peer gauges when Redis does not answer', () => {
+  const text = renderMetrics({ ...stats, totals: { ...stats.totals, refusedTransfers: 3, staleAnnounces: 4, inFlight: 5, shed: 6 } }, undefined, 1100);
+  assert.match(text, /^oncilla_refused_transfers_total 3$/m);
+  assert.match(text, /^oncilla_stale_announces_total 4$/m);
+  assert.match(text, /^# TYPE oncilla_requests_in_flight gauge$/m);
+  assert.match(text, /^oncilla_requests_in_flight 5$/m);
+  assert.match(text, /^oncilla_requests_shed_total 6$/m);
+  assert.match(text, /^oncilla_redis_list_losses_total 1$/m);
+  assert.doesNotMatch(text, /oncilla_peers/);
+  assert.match(text, /^oncilla_flush_lag_seconds 2$/m);
 });
 
 it('writes the report in Ocelot\'s 13 lines and success', () => {

@@ -67,6 +67,18 @@ export interface Config {
   readonly flush: boolean;
   /** null: /metrics is served on the main port behind the report password. */
   readonly metricsListen: HostPort | null;
+  /** Bytes per second one peer can be credited with at most; 0 = no limit. */
+  readonly maxCreditRate: number;
+  /** Bytes one announce can be credited with at most; 0 = no limit. */
+  readonly maxAnnounceCredit: number;
+  /** Milliseconds: a worker's Redis calls fail past this. */
+  readonly redisTimeout: number;
+  /** Per worker: requests waiting on Redis at once before more are refused. */
+  readonly maxInflightRequests: number;
+  /** Seconds: the flush's per-statement timeout. */
+  readonly mysqlFlushTimeout: number;
+  /** Seconds of flush lag that are logged. */
+  readonly flushLagWarning: number;
 }
 
 /** libmysql's meaning of port 0; mysql2 has no such default, so resolve it here. */
@@ -117,5 +129,11 @@ export function buildConfig(v: ConfigValues): Config {
     reloadInterval: v.reload_interval,
     flush: v.flush,
     metricsListen: metrics === null ? null : Object.freeze({ host: metrics.host, port: metrics.port }),
+    maxCreditRate: v.max_credit_rate,
+    maxAnnounceCredit: v.max_announce_credit,
+    redisTimeout: v.redis_timeout,
+    maxInflightRequests: v.max_inflight_requests,
+    mysqlFlushTimeout: v.mysql_flush_timeout,
+    flushLagWarning: v.flush_lag_warning,
   });
 }

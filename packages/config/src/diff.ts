@@ -47,6 +47,12 @@ const CONFIG_FIELDS: { readonly [K in keyof ConfigValues]: (c: Config) => unknow
   reload_interval: (c) => c.reloadInterval,
   flush: (c) => c.flush,
   metrics_listen: (c) => c.metricsListen,
+  max_credit_rate: (c) => c.maxCreditRate,
+  max_announce_credit: (c) => c.maxAnnounceCredit,
+  redis_timeout: (c) => c.redisTimeout,
+  max_inflight_requests: (c) => c.maxInflightRequests,
+  mysql_flush_timeout: (c) => c.mysqlFlushTimeout,
+  flush_lag_warning: (c) => c.flushLagWarning,
 };
 
 /** Keys whose effective value differs, in schema order (secrets are named, never shown). */

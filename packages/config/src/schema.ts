@@ -301,6 +301,45 @@ export const CONFIG_KEYS = [
     reloadable: false,
     description: "The Unix socket used when mysql_host is 'localhost', as Ocelot's MySQL library does; set mysql_host to 127.0.0.1 for TCP.",
   }),
+  oncilla('max_credit_rate', uint(0, Number.MAX_SAFE_INTEGER), {
+    default: '1250000000',
+    reloadable: true,
+    description:
+      'Bytes per second, up or down, one peer can be credited with since its previous announce; more is not credited (logged, ' +
+      'oncilla_refused_transfers_total). 0 = no limit. The default, 10 Gbit/s, is beyond any one client on one torrent.',
+  }),
+  oncilla('max_announce_credit', uint(0, Number.MAX_SAFE_INTEGER), {
+    default: '4398046511104',
+    reloadable: true,
+    description:
+      'Bytes, up or down, one announce can be credited with at most, however long since the previous one; more is not credited. ' +
+      '0 = no limit. The default, 4 TiB, is about an hour at 10 Gbit/s, twice the default announce interval.',
+  }),
+  oncilla('redis_timeout', uint(10, 60_000), {
+    default: '500',
+    reloadable: false,
+    description:
+      "Milliseconds a worker waits for Redis' answer to an announce, scrape or site update before answering " +
+      '"The tracker is temporarily unavailable." (Redis hangs, or is overloaded); never queued or retried.',
+  }),
+  oncilla('max_inflight_requests', uint(1, 1_000_000), {
+    default: '1000',
+    reloadable: true,
+    description:
+      'Requests one worker waits on Redis for at once; more are answered "The tracker is temporarily unavailable." at once, ' +
+      'so a hanging Redis cannot pile up requests and memory.',
+  }),
+  oncilla('mysql_flush_timeout', uint(1, 3600), {
+    default: '20',
+    reloadable: true,
+    description:
+      'Seconds one flush statement may take; a MySQL that stops answering fails the flush, which keeps its batch in Redis and retries.',
+  }),
+  oncilla('flush_lag_warning', uint(1, WEEK), {
+    default: '30',
+    reloadable: true,
+    description: 'Seconds of flush lag (oncilla_flush_lag_seconds) past which the primary logs a warning, once a minute while it lasts.',
+  }),
   oncilla('metrics_listen', optionalHostPort(), {
     default: '',
     reloadable: false,

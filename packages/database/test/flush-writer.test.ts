@@ -18,6 +18,7 @@ import {
   type RejectedRow,
 } from '../src/index.js';
 import {
+  LAST_ACTION,
   baseBatch,
   bigBatch,
   captureLog,
@@ -227,6 +228,27 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
       const again = await run(pool, batch);
       assert.deepEqual(again.rejected, [], 'reported once, not on every retry');
       assert.deepEqual(normalize(await snapshot(db), t0), expectedAfterBase(before));
+    });
+
+    it('(e) a torrent row with an absurd balance or snatch count still writes its counts and last_action', async () => {
+      await resetAndSeed(db);
+      const empty = { ...baseBatch('e-torrent'), users: [], peers: [], snatches: [], tokens: [], freeTorrents: [], userTorrents: [] };
+      const batch: FlushBatch = {
+        ...empty,
+        torrents: [
+          { tid: 1, seeders: 3, leechers: 4, snatched: 2 ** 60, balance: Number.NaN },
+          { tid: 2, seeders: 0, leechers: 2, snatched: 1, balance: 2 ** 60 },
+          { tid: 3, seeders: 1, leechers: 0, snatched: 0, balance: -(2 ** 60) },
+        ],
+      };
+      const r = await run(pool, batch);
+      assert.deepEqual(r.rejected, [], 'nothing set aside');
+      const rows = await withConn(db, (c) => query(c, 'SELECT ID, Seeders, Leechers, Snatched, balance, last_action > ? AS fresh FROM torrents WHERE ID <= 3 ORDER BY ID', [LAST_ACTION]));
+      assert.deepEqual(rows.map((t) => [t.ID, t.Seeders, t.Leechers, Number(t.Snatched), String(t.balance), Number(t.fresh)]), [
+        [1, 3, 4, 2 ** 32 - 1, '7', 1],
+        [2, 0, 2, 21, String(Number.MAX_SAFE_INTEGER), 0],
+        [3, 1, 0, 30, String(-Number.MAX_SAFE_INTEGER), 1],
+      ], 'counts replaced, Snatched capped at its column, a balance that is no number kept, others clamped');
     });
 
     it('(e) a poison row is set aside once and the rest of its part is applied', async () => {

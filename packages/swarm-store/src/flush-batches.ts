@@ -70,17 +70,27 @@ export class FlushBatches {
     return (await this.#scripts.call('endBatch', [s.batch, s.batchSnatches, s.batchId], [b.id])) === 1;
   }
 
-  /** Rows waiting per shard (pending hash fields and completions, plus a batch under way), and the oldest batch. */
-  async backlog(): Promise<{ pendingRows: number; batchRows: number; oldestBatchAt: number | undefined }> {
+  /** Records that every shard's pending rows were cut into batches at `nowMs`, for the lag of every primary. */
+  async markCut(nowMs: number): Promise<void> {
+    await this.client.set(this.keys.global.flushCut, String(nowMs));
+  }
+
+  /**
+   * Rows waiting per shard (pending hash fields and completions, plus a batch under way), the
+   * oldest batch (unix seconds), and when pending rows were last cut into batches (ms; undefined:
+   * never, here).
+   */
+  async backlog(): Promise<{ pendingRows: number; batchRows: number; oldestBatchAt: number | undefined; lastCutMs: number | undefined }> {
     let pendingRows = 0;
     let batchRows = 0;
     let oldest: number | undefined;
-    await Promise.all(this.keys.shards().map(async (s) => {
-      const [waiting, inBatch, at] = asArray(await this.#scripts.call('backlog', [s.pending, s.snatches, s.batch, s.batchSnatches, s.batchId], [])).map(asNumber);
+    // one Promise.all, so a failing Redis rejects once (no promise left unhandled)
+    const [at] = await Promise.all([this.client.get(this.keys.global.flushCut), ...this.keys.shards().map(async (s) => {
+      const [waiting, inBatch, cutAt] = asArray(await this.#scripts.call('backlog', [s.pending, s.snatches, s.batch, s.batchSnatches, s.batchId], [])).map(asNumber);
       pendingRows += waiting;
       batchRows += inBatch;
-      if (at > 0 && (oldest === undefined || at < oldest)) oldest = at;
-    }));
-    return { pendingRows, batchRows, oldestBatchAt: oldest };
+      if (cutAt > 0 && (oldest === undefined || cutAt < oldest)) oldest = cutAt;
+    })]);
+    return { pendingRows, batchRows, oldestBatchAt: oldest, lastCutMs: at === null ? undefined : Number(at) };
   }
 }

@@ -35,6 +35,8 @@ export interface GlobalKeys {
   flushLease: string;
   /** rows MySQL refused, set aside (JSON lines), newest last */
   flushRejected: string;
+  /** unix ms of the last flush that cut every shard's pending rows into batches */
+  flushCut: string;
   /** one list reload at a time after Redis lost the lists */
   reloadLock: string;
 }
@@ -92,6 +94,7 @@ export function keySchema(prefix: string): KeySchema {
     generation: g('generation'),
     flushLease: g('flush:lease'),
     flushRejected: g('flush:rejected'),
+    flushCut: g('flush:cut'),
     reloadLock: g('reload:lock'),
   };
   const shardCache: ShardKeys[] = [];

@@ -127,33 +127,39 @@ function freeRow(sums: Sums, uid: number, tid: number, freeType: number): FreeTo
   return f;
 }
 
+/**
+ * Sums stop at 2^53 - 1, as the script's do: an exact, if capped, value is written, where an
+ * inexact one would set the user's whole row aside.
+ */
+const add = (a: number, b: number): number => Math.min(Number.MAX_SAFE_INTEGER, a + b);
+
 /** Adds what one peer row accumulated to the rows keyed per user, user-torrent, and so on. */
 function addAccount(p: PeerRow, a: PeerAccount, sums: Sums): void {
   if (a.creditedUp || a.creditedDown) {
     const u = sums.users.get(p.uid) ?? { uid: p.uid, uploaded: 0, downloaded: 0 };
-    u.uploaded += a.creditedUp;
-    u.downloaded += a.creditedDown;
+    u.uploaded = add(u.uploaded, a.creditedUp);
+    u.downloaded = add(u.downloaded, a.creditedDown);
     sums.users.set(p.uid, u);
   }
   const key = `${p.uid}:${p.tid}`;
   if (a.creditedUp || a.creditedDown || a.realUp || a.realDown || a.seedtime || a.snatches) {
     const ut = sums.userTorrents.get(key) ?? { uid: p.uid, tid: p.tid, seedtime: 0, downloaded: 0, uploaded: 0, realDownloaded: 0, realUploaded: 0, snatched: 0 };
-    ut.seedtime += a.seedtime;
-    ut.downloaded += a.creditedDown;
-    ut.uploaded += a.creditedUp;
-    ut.realDownloaded += a.realDown;
-    ut.realUploaded += a.realUp;
-    ut.snatched += a.snatches;
+    ut.seedtime = add(ut.seedtime, a.seedtime);
+    ut.downloaded = add(ut.downloaded, a.creditedDown);
+    ut.uploaded = add(ut.uploaded, a.creditedUp);
+    ut.realDownloaded = add(ut.realDownloaded, a.realDown);
+    ut.realUploaded = add(ut.realUploaded, a.realUp);
+    ut.snatched = add(ut.snatched, a.snatches);
     sums.userTorrents.set(key, ut);
   }
   if (a.freeUp || a.freeDown) {
     const f = freeRow(sums, p.uid, p.tid, a.freeType);
-    f.uploaded += a.freeUp;
-    f.downloaded += a.freeDown;
+    f.uploaded = add(f.uploaded, a.freeUp);
+    f.downloaded = add(f.downloaded, a.freeDown);
   }
   if (a.tokenDown) {
     const t = sums.tokens.get(key) ?? { uid: p.uid, tid: p.tid, downloaded: 0 };
-    t.downloaded += a.tokenDown;
+    t.downloaded = add(t.downloaded, a.tokenDown);
     sums.tokens.set(key, t);
   }
 }
@@ -192,13 +198,16 @@ export function readBatch(id: string, raw: RawBatch): FlushBatch {
         Object.assign(torrent(field.readUInt32BE(0)), { seeders, leechers, balance });
         break;
       }
-      case 5:
-        torrent(field.readUInt32BE(0)).snatched += num(value);
+      case 5: {
+        const t = torrent(field.readUInt32BE(0));
+        t.snatched = add(t.snatched, num(value));
+        break;
+      }
         break;
       case 11: {
         const row = freeRow(sums, field.readUInt32BE(5), field.readUInt32BE(1), field[9]);
-        if (field[10] === 0x75 /* u */) row.uploaded += num(value);
-        else row.downloaded += num(value);
+        if (field[10] === 0x75 /* u */) row.uploaded = add(row.uploaded, num(value));
+        else row.downloaded = add(row.downloaded, num(value));
         break;
       }
       default:

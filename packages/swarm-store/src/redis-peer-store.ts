@@ -55,7 +55,7 @@ export class RedisPeerStore implements PeerStore {
   readonly keys: KeySchema;
   readonly scripts: Scripts;
   readonly #announce: ScriptFn;
-  readonly #limits: AnnounceLimits;
+  #limits: AnnounceLimits;
   readonly #skip?: (uid: number) => boolean;
   readonly #channel?: ScriptChannel;
   readonly #sha: string;
@@ -75,6 +75,11 @@ export class RedisPeerStore implements PeerStore {
     this.#skip = opts.skipUser;
     this.#channel = opts.channel;
     this.#sha = this.scripts.source('announce').sha;
+  }
+
+  /** The credit limits, changed on a config reload. */
+  setLimits(l: { maxRate: number; maxTransfer: number }): void {
+    this.#limits = { ...this.#limits, maxRate: l.maxRate, maxTransfer: l.maxTransfer };
   }
 
   /**
@@ -162,6 +167,7 @@ export class RedisPeerStore implements PeerStore {
       leechers: asNumber(reply[2]),
       snatched: asNumber(reply[3]),
       refusedTransfer: asNumber(reply[4]) === 1,
+      stale: asNumber(reply[4]) === 2,
     };
     const blobs = new Map<CandidateField, Buffer>();
     fields.forEach((f, i) => {

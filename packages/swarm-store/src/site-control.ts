@@ -30,19 +30,32 @@ export class SiteControl {
     return (await this.#s.call('addTorrent', [t.torrent, t.shard.index], [t.hex, id, free])) === 1;
   }
 
-  /** Sets the free type of the known torrents among `infoHashes`, one call per shard; returns how many changed. */
-  async setFreeType(infoHashes: Buffer[], free: FreeType): Promise<number> {
+  /**
+   * Sets the free type of the known torrents among `infoHashes`, one call per shard (each shard
+   * all or nothing). Every shard is tried even when one fails: `changed` counts the torrents
+   * changed, `failed` the hashes whose shard's call failed (Redis error), `error` the first error.
+   */
+  async setFreeType(infoHashes: Buffer[], free: FreeType): Promise<{ changed: number; failed: number; error?: Error }> {
     const byShard = new Map<number, string[]>();
     for (const ih of infoHashes) {
       const hex = ih.toString('hex');
       const n = this.keys.torrent(ih).shard.shard;
       byShard.set(n, [...(byShard.get(n) ?? []), hex]);
     }
-    const counts = await Promise.all([...byShard].map(async ([n, hexes]) => {
+    const shards = [...byShard];
+    const results = await Promise.allSettled(shards.map(async ([n, hexes]) => {
       const keys = [this.keys.shard(n).index, ...hexes.map((h) => this.keys.torrentHex(h).torrent)];
       return asNumber(await this.#s.call('setFreeType', keys, [free, ...hexes]));
     }));
-    return counts.reduce((a, b) => a + b, 0);
+    const out: { changed: number; failed: number; error?: Error } = { changed: 0, failed: 0 };
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') out.changed += r.value;
+      else {
+        out.failed += shards[i][1].length;
+        out.error ??= r.reason instanceof Error ? r.reason : new Error(String(r.reason));
+      }
+    });
+    return out;
   }
 
   /** Returns the torrent id, or 0 when the torrent was unknown. */

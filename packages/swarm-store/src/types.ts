@@ -52,6 +52,8 @@ interface Counts {
   snatched: number;
   /** The announce's transfer was bigger than the limits allow and was not credited. */
   refusedTransfer: boolean;
+  /** The announce was older than the peer's stored one (reordered or replayed): it credited nothing. */
+  stale: boolean;
 }
 
 export type AnnounceOutcome =

@@ -19,11 +19,20 @@ export interface FlushStats {
 
 /** Rows MySQL refused are kept here (newest last) for an operator to look at. */
 const REJECTED_KEEP = 10_000;
-/** Retries back off up to this, and start again from schedule_interval after a success. */
-const MAX_BACKOFF_MS = 15_000;
+/**
+ * Retries back off up to this (or schedule_interval, if longer), and start again from
+ * schedule_interval after a success: low, since a flush attempt costs MySQL little, and a
+ * MySQL back from a stall should be caught up within seconds.
+ */
+const MAX_BACKOFF_MS = 5_000;
 const PRUNE_EVERY_MS = 3_600_000;
-/** A lag past this is logged (once per minute while it lasts). */
-const LAG_WARNING_SECONDS = 30;
+
+export interface FlusherOptions {
+  /** mysql_flush_timeout, in ms: one statement longer than this fails the flush. */
+  queryTimeoutMs: number;
+  /** flush_lag_warning: a lag past this many seconds is logged (once per minute while it lasts). */
+  lagWarningSeconds: number;
+}
 
 /**
  * The primary's flush loop. Every schedule_interval, if this primary holds the flush lease:
@@ -43,6 +52,8 @@ export class Flusher {
   #lastPrune = 0;
   #lastLagWarning = 0;
   #leader = false;
+  /** The lag of rows pending since before this primary started counts from here. */
+  readonly #startedAt = Date.now();
 
   constructor(
     private readonly redis: RedisClient,
@@ -51,7 +62,13 @@ export class Flusher {
     private readonly pool: Pool,
     private readonly log: Logger,
     private intervalSeconds: number,
+    private opts: FlusherOptions = { queryTimeoutMs: 20_000, lagWarningSeconds: 30 },
   ) {}
+
+  /** mysql_flush_timeout or flush_lag_warning changed (SIGHUP): the next flush and measure use them. */
+  configure(opts: FlusherOptions): void {
+    this.opts = opts;
+  }
 
   get leaseTtlMs(): number {
     return Math.max(10_000, this.intervalSeconds * 3_000);
@@ -86,17 +103,23 @@ export class Flusher {
   }
 
   /**
-   * The backlog and the lag, every tick even while a flush hangs: the lag is the age of the
-   * oldest batch under way, so a stuck MySQL shows.
+   * The backlog and the lag, every tick even while a flush hangs. The lag is the age of the
+   * oldest batch under way (a stuck MySQL shows), or how long rows have been pending beyond one
+   * schedule_interval without any flusher cutting them into a batch (a lease holder that
+   * flushes nothing shows too, on every primary).
    */
   async measure(): Promise<void> {
     try {
       const b = await this.batches.backlog();
+      const now = Date.now();
+      const nowS = Math.floor(now / 1000);
       this.stats.pendingRows = b.pendingRows;
       this.stats.batchRows = b.batchRows;
-      this.stats.lagSeconds = b.oldestBatchAt === undefined ? 0 : Math.max(0, Math.floor(Date.now() / 1000) - b.oldestBatchAt);
-      if (this.stats.lagSeconds >= LAG_WARNING_SECONDS && Date.now() - this.#lastLagWarning > 60_000) {
-        this.#lastLagWarning = Date.now();
+      const batchLag = b.oldestBatchAt === undefined ? 0 : nowS - b.oldestBatchAt;
+      const pendingLag = b.pendingRows > 0 ? Math.floor((now - Math.max(b.lastCutMs ?? 0, this.#startedAt)) / 1000) - this.intervalSeconds : 0;
+      this.stats.lagSeconds = Math.max(0, batchLag, pendingLag);
+      if (this.stats.lagSeconds >= this.opts.lagWarningSeconds && now - this.#lastLagWarning > 60_000) {
+        this.#lastLagWarning = now;
         this.log.warn({ lagSeconds: this.stats.lagSeconds, rows: b.batchRows + b.pendingRows }, `the flush is ${this.stats.lagSeconds} s behind`);
       }
     } catch {
@@ -150,7 +173,7 @@ export class Flusher {
     } catch (err) {
       this.stats.failures++;
       this.stats.lastError = (err as Error).message;
-      this.#backoff = Math.min(Math.max(this.#backoff * 2, this.intervalSeconds * 1000), MAX_BACKOFF_MS);
+      this.#backoff = Math.min(Math.max(this.#backoff * 2, this.intervalSeconds * 1000), Math.max(MAX_BACKOFF_MS, this.intervalSeconds * 1000));
       this.#nextAttempt = Date.now() + this.#backoff;
       await this.measure();
       this.log.error(
@@ -164,11 +187,14 @@ export class Flusher {
   async #flushOnce(): Promise<boolean> {
     const started = Date.now();
     const cut = await this.batches.begin(Math.floor(started / 1000));
+    // every shard's pending rows are in a batch now (or there were none)
+    await this.batches.markCut(started);
     if (cut.length === 0) return false;
     const resumed = cut.filter((b) => !b.fresh);
     if (resumed.length) this.log.warn({ batches: resumed.map((b) => b.id) }, `resuming ${resumed.length} unfinished flush batch(es)`);
     const batches = await Promise.all(cut.map(async (b: ShardBatch) => readBatch(b.id, await this.batches.read(b))));
     const result = await applyBatches(this.pool, batches, {
+      queryTimeoutMs: this.opts.queryTimeoutMs,
       log: {
         info: (m) => this.log.info(m),
         warn: (m) => this.log.warn(m),

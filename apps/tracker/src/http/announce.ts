@@ -19,6 +19,7 @@ import {
 } from '@oncilla/protocol';
 import { selectionPlan, type PeerStore, type SiteLists } from '@oncilla/swarm-store';
 import { announceInterval } from './interval.js';
+import type { RefusedTransfer } from './refused-transfers.js';
 import type { HandlerSettings } from './settings.js';
 import type { WorkerStats } from './stats.js';
 
@@ -41,8 +42,8 @@ export interface AnnounceDeps {
   trustedProxies: () => Cidr[];
   stats: WorkerStats;
   now?: () => number;
-  /** An announce's transfer was too big to credit (a cheat signal). */
-  onRefusedTransfer?: (uid: number, infoHash: Buffer) => void;
+  /** An announce's transfer was too big to credit (a cheat signal): already counted, to be logged. */
+  onRefusedTransfer?: (r: RefusedTransfer) => void;
 }
 
 /**
@@ -115,7 +116,11 @@ export async function handleAnnounce(deps: AnnounceDeps, passkey: string, q: Que
     case 'ok':
     case 'ok-list': {
       stats.succAnnouncements++;
-      if (outcome.refusedTransfer) deps.onRefusedTransfer?.(user.uid, params.infoHash);
+      if (outcome.refusedTransfer) {
+        stats.refusedTransfers++;
+        deps.onRefusedTransfer?.({ uid: user.uid, infoHash: params.infoHash, uploaded: params.uploaded, downloaded: params.downloaded });
+      }
+      if (outcome.stale) stats.staleAnnounces++;
       // the site may override the interval at run time (update_announce_interval / _jitter)
       const override = deps.lists.settings;
       const base = override.announceInterval ?? s.announceInterval;

@@ -1,13 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { AUTHENTICATION_FAILURE, GET_STRING_TOO_LONG, INVALID_ACTION, MALFORMED_HTTP_REQUEST, TRACKER_UNAVAILABLE, classifyPath, encodeFailure, NOTHING_TO_SEE_HERE, parseQuery, type Cidr, type Query } from '@oncilla/protocol';
+import { AUTHENTICATION_FAILURE, GET_STRING_TOO_LONG, INVALID_ACTION, MALFORMED_HTTP_REQUEST, TRACKER_UNAVAILABLE, classifyPath, encodeFailure, NOTHING_TO_SEE_HERE, parseQuery, type Cidr, type Query, type Route, type RouteAction } from '@oncilla/protocol';
 import type { PeerStore, SiteLists } from '@oncilla/swarm-store';
 import { handleAnnounce } from './announce.js';
 import { handleScrape } from './scrape.js';
 import { handleClientError, ignoreExpect, isClientFault, trackResponses } from './client-errors.js';
 import { serverOptions, type TimeoutConfig } from './timeouts.js';
 import { AuthFailures } from './auth-failures.js';
+import type { RefusedTransfer } from './refused-transfers.js';
 import type { HandlerSettings } from './settings.js';
 import type { WorkerStats } from './stats.js';
 
@@ -17,7 +18,12 @@ export interface AppDeps {
   lists: Pick<SiteLists, 'user' | 'whitelisted' | 'settings'>;
   /** Whether the lists are known to be current (announces and scrapes wait for that). */
   listsFresh: () => boolean;
-  onRefusedTransfer?: (uid: number, infoHash: Buffer) => void;
+  onRefusedTransfer?: (r: RefusedTransfer) => void;
+  /**
+   * max_inflight_requests: requests that may wait on Redis at once in this worker; one more is
+   * answered "temporarily unavailable" at once (absent: no limit).
+   */
+  maxInFlight?: () => number;
   settings: () => HandlerSettings;
   trustedProxies: () => Cidr[];
   stats: WorkerStats;
@@ -114,6 +120,25 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (c.kind === 'nothing-to-see') return send(reply, s, NOTHING_TO_SEE_HERE, true, 'text/html');
     if (c.kind === 'failure') return send(reply, s, encodeFailure(c.reason), true);
     if (deps.closing?.()) return send(reply, s, encodeFailure(TRACKER_UNAVAILABLE), true);
+    // Every route below may wait on Redis: a Redis that hangs must not pile requests up.
+    const stats = deps.stats;
+    if (stats.inFlight >= (deps.maxInFlight?.() ?? Infinity)) {
+      stats.shed++;
+      if (c.kind === 'announce') {
+        stats.announcements++;
+        stats.failure(TRACKER_UNAVAILABLE);
+      }
+      return send(reply, s, encodeFailure(TRACKER_UNAVAILABLE), c.kind === 'update' || c.kind === 'report');
+    }
+    stats.inFlight++;
+    try {
+      return await answer(c, req, reply, s);
+    } finally {
+      stats.inFlight--;
+    }
+  };
+
+  const answer = async (c: Extract<Route, { kind: RouteAction }>, req: FastifyRequest, reply: FastifyReply, s: HandlerSettings): Promise<FastifyReply> => {
     const q = req.query as Query;
     switch (c.kind) {
       case 'announce':

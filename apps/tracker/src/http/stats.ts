@@ -8,6 +8,13 @@ export class WorkerStats {
   scrapes = 0;
   errors = 0;
   openedConnections = 0;
+  /** Announces whose transfer was over the credit limits (not credited). */
+  refusedTransfers = 0;
+  /** Announces older than the peer's stored one (reordered or replayed; credited nothing). */
+  staleAnnounces = 0;
+  /** Requests waiting on Redis now, and those refused because too many were (max_inflight_requests). */
+  inFlight = 0;
+  shed = 0;
   private closedBytesRead = 0;
   private closedBytesWritten = 0;
   private readonly open = new Set<Socket>();
@@ -47,6 +54,10 @@ export class WorkerStats {
       errors: this.errors,
       openedConnections: this.openedConnections,
       openConnections: this.open.size,
+      refusedTransfers: this.refusedTransfers,
+      staleAnnounces: this.staleAnnounces,
+      inFlight: this.inFlight,
+      shed: this.shed,
       bytesRead: read,
       bytesWritten: written,
       failures: Object.fromEntries(this.failures),
@@ -63,6 +74,10 @@ export interface StatsSnapshot {
   errors: number;
   openedConnections: number;
   openConnections: number;
+  refusedTransfers: number;
+  staleAnnounces: number;
+  inFlight: number;
+  shed: number;
   bytesRead: number;
   bytesWritten: number;
   failures: Record<string, number>;
@@ -78,6 +93,8 @@ export interface ClusterStats {
   connectionRate: number;
   /** Requests answered by each worker (by worker id). */
   perWorker: Record<string, number>;
+  /** Times the primary found Redis without the lists (emptied) and reloaded them. */
+  listLosses: number;
   flush: {
     /** 1 when this cluster's primary held the flush lease at its last attempt. */
     leader: number;
@@ -94,7 +111,10 @@ export interface ClusterStats {
 }
 
 export function emptySnapshot(): StatsSnapshot {
-  return { requests: 0, announcements: 0, succAnnouncements: 0, scrapes: 0, errors: 0, openedConnections: 0, openConnections: 0, bytesRead: 0, bytesWritten: 0, failures: {}, authFailures: {} };
+  return {
+    requests: 0, announcements: 0, succAnnouncements: 0, scrapes: 0, errors: 0, openedConnections: 0, openConnections: 0,
+    refusedTransfers: 0, staleAnnounces: 0, inFlight: 0, shed: 0, bytesRead: 0, bytesWritten: 0, failures: {}, authFailures: {},
+  };
 }
 
 export function addSnapshots(a: StatsSnapshot, b: StatsSnapshot): StatsSnapshot {
@@ -110,6 +130,10 @@ export function addSnapshots(a: StatsSnapshot, b: StatsSnapshot): StatsSnapshot 
     errors: a.errors + b.errors,
     openedConnections: a.openedConnections + b.openedConnections,
     openConnections: a.openConnections + b.openConnections,
+    refusedTransfers: a.refusedTransfers + b.refusedTransfers,
+    staleAnnounces: a.staleAnnounces + b.staleAnnounces,
+    inFlight: a.inFlight + b.inFlight,
+    shed: a.shed + b.shed,
     bytesRead: a.bytesRead + b.bytesRead,
     bytesWritten: a.bytesWritten + b.bytesWritten,
     failures,

@@ -10,6 +10,7 @@ import type { SiteControl } from '@oncilla/swarm-store';
 
 export interface UpdateLog {
   info(msg: string): void;
+  error?(obj: Record<string, unknown>, msg: string): void;
 }
 
 export type UpdateAction =
@@ -156,8 +157,11 @@ export interface UpdateContext {
 /** Actions that change the lists workers keep in memory (the rest change Redis only). */
 const IN_MEMORY = new Set<UpdateAction['action']>(['add_user', 'remove_users', 'update_user', 'change_passkey', 'edit_whitelist', 'update_announce_interval', 'update_announce_jitter']);
 
-/** Applies a checked action; returns `success` (the site reads the text after the last newline). */
-export async function applyUpdate(control: SiteControl, u: UpdateAction, log: UpdateLog, ctx: UpdateContext): Promise<string> {
+/**
+ * Applies a checked action; returns `success` (the site reads the text after the last newline),
+ * or a bencoded failure when a batch action was applied only in part.
+ */
+export async function applyUpdate(control: SiteControl, u: UpdateAction, log: UpdateLog, ctx: UpdateContext): Promise<string | Buffer> {
   switch (u.action) {
     case 'add_torrent': {
       const added = await control.addTorrent(u.infoHash, u.id, u.free);
@@ -165,8 +169,15 @@ export async function applyUpdate(control: SiteControl, u: UpdateAction, log: Up
       break;
     }
     case 'update_torrents': {
-      const n = await control.setFreeType(u.infoHashes, u.free);
-      log.info(`Updated free type of ${n} of ${u.infoHashes.length} torrents to ${u.free}`);
+      const r = await control.setFreeType(u.infoHashes, u.free);
+      const total = u.infoHashes.length;
+      // nothing applied: the route's own error answer ("temporarily unavailable")
+      if (r.error && r.failed === total) throw r.error;
+      if (r.error) {
+        log.error?.({ err: r.error.message, failed: r.failed, total }, `update_torrents applied in part: ${total - r.failed} of ${total} torrents done, ${r.failed} failed`);
+        return encodeFailure(`Partly applied: ${total - r.failed} of ${total} torrents updated, ${r.failed} not (Redis error); send the action again`);
+      }
+      log.info(`Updated free type of ${r.changed} of ${total} torrents to ${u.free}`);
       break;
     }
     case 'delete_torrent': {

@@ -18,11 +18,11 @@ export class ClusterStatsBook {
 
   retire(workerId: number): void {
     const last = this.#latest.get(workerId);
-    if (last) this.#retired = addSnapshots(this.#retired, { ...last, openConnections: 0 });
+    if (last) this.#retired = addSnapshots(this.#retired, { ...last, openConnections: 0, inFlight: 0 });
     this.#latest.delete(workerId);
   }
 
-  build(flush: FlushStats, leader: boolean): ClusterStats {
+  build(flush: FlushStats, leader: boolean, listLosses = 0): ClusterStats {
     let totals = this.#retired;
     const perWorker: Record<string, number> = {};
     for (const [id, snap] of this.#latest) {
@@ -37,6 +37,7 @@ export class ClusterStatsBook {
       requestRate: Math.floor(Math.max(0, totals.requests - this.#previous.requests) / secs),
       connectionRate: Math.floor(Math.max(0, totals.openedConnections - this.#previous.connections) / secs),
       perWorker,
+      listLosses,
       flush: {
         leader: leader ? 1 : 0,
         lagSeconds: flush.lagSeconds,

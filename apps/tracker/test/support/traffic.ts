@@ -28,11 +28,11 @@ export class Traffic {
     }));
   }
 
-  /** One announce; false when the tracker is unreachable or answered a failure. */
-  private async send(url: string, p: SimPeer, event?: string): Promise<boolean> {
+  /** One announce (by default with the peer's counters now); false when the tracker is unreachable or answered a failure. */
+  private async send(url: string, p: SimPeer, event?: string, counters: { up: number; down: number } = p): Promise<boolean> {
     try {
       const r = await get(`${url}/${p.passkey}/announce?${query({
-        info_hash: this.infoHash, peer_id: p.peerId, port: p.port, uploaded: p.up, downloaded: p.down,
+        info_hash: this.infoHash, peer_id: p.peerId, port: p.port, uploaded: counters.up, downloaded: counters.down,
         left: 1_000_000_000, compact: 1, event,
       })}`);
       const ok = decode(r.body)['failure reason'] === undefined;
@@ -57,6 +57,31 @@ export class Traffic {
       p.up += 1000 + i;
       p.down += 500 + i;
       await this.send(url, p);
+    }));
+  }
+
+  /**
+   * Like round(), and each peer's previous announce is sent again through the next URL (a
+   * request replayed, or overtaken by the newer one): after the newer one ('newer-first'), or
+   * at the same time ('together'). The tracker must credit each byte once all the same.
+   */
+  async replayRound(urls: string[], order: 'newer-first' | 'together'): Promise<void> {
+    await Promise.all(this.peers.map(async (p, i) => {
+      if (p.stopped) return;
+      if (!p.started) {
+        p.started = await this.send(urls[i % urls.length], p, 'started');
+        return;
+      }
+      const previous = { up: p.up, down: p.down };
+      p.up += 1000 + i;
+      p.down += 500 + i;
+      const replay = (): Promise<boolean> => this.send(urls[(i + 1) % urls.length], p, undefined, previous);
+      if (order === 'together') {
+        await Promise.all([this.send(urls[i % urls.length], p), replay()]);
+      } else {
+        await this.send(urls[i % urls.length], p);
+        await replay();
+      }
     }));
   }
 

@@ -48,24 +48,32 @@ export const USERS: TableSpec<'users_main'> = {
   },
 };
 
+const SAFE = Number.MAX_SAFE_INTEGER;
+
+/** A balance as a literal: clamped to what is exact, NULL (keep the column's) when it is no number at all. */
+function balanceLiteral(b: number): string {
+  return Number.isNaN(b) ? 'NULL' : int(Math.trunc(clampInt(b, -SAFE, SAFE)));
+}
+
 export const TORRENTS: TableSpec<'torrents'> = {
   table: 'torrents',
   tid: (r) => r.tid,
   compare: (a, b) => cmp(a.tid, b.tid),
+  // Only what the row is for (the counts, hence last_action) can set it aside: a bad balance or
+  // snatch count is fitted instead, so one absurd value never freezes the torrent's row.
   invalid: (r) => {
-    if (!allSafe(r.tid, r.seeders, r.leechers, r.snatched, r.balance)) {
-      return firstProblem({ tid: r.tid, seeders: r.seeders, leechers: r.leechers, snatched: r.snatched, balance: r.balance });
-    }
+    if (!allSafe(r.tid, r.seeders, r.leechers)) return firstProblem({ tid: r.tid, seeders: r.seeders, leechers: r.leechers });
     return r.seeders < 0 || r.leechers < 0 ? `no counts for torrent ${r.tid}` : undefined;
   },
   async write(db, rows) {
     // Seeders, Leechers and balance are replaced (the later row wins), Snatched adds up.
     const merged = mergeBy(rows, (r) => r.tid, (a, b) => ({ ...b, snatched: a.snatched + b.snatched }));
+    const snatched = (n: number): number => (Number.isNaN(n) ? 0 : Math.trunc(clampInt(n, 0, UINT_MAX)));
     // last_action tests v.s, not t.Seeders: the order in which a multi-table UPDATE applies its
     // assignments is not guaranteed, so no assignment may read a column another one sets.
     await db.run(
-      `UPDATE torrents AS t JOIN (${derivedRows(['ID', 's', 'l', 'sn', 'b'], merged.map((r) => [int(r.tid), int(r.seeders), int(r.leechers), int(r.snatched), int(r.balance)]))}) AS v ON v.ID = t.ID ` +
-        'SET t.Seeders = v.s, t.Leechers = v.l, t.Snatched = t.Snatched + v.sn, t.balance = v.b, ' +
+      `UPDATE torrents AS t JOIN (${derivedRows(['ID', 's', 'l', 'sn', 'b'], merged.map((r) => [int(r.tid), int(r.seeders), int(r.leechers), int(snatched(r.snatched)), balanceLiteral(r.balance)]))}) AS v ON v.ID = t.ID ` +
+        `SET t.Seeders = v.s, t.Leechers = v.l, t.Snatched = LEAST(t.Snatched + v.sn, ${UINT_MAX}), t.balance = COALESCE(v.b, t.balance), ` +
         't.last_action = IF(v.s > 0, NOW(), t.last_action)',
     );
   },

@@ -1,0 +1,170 @@
+/**
+ * The announce script's accounting rules against a real Redis, read back the way the flush
+ * reads them (readBatch): what a peer's announces credit, in whatever order they arrive, and
+ * that no sum ever leaves the range a double holds exactly.
+ */
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { startRedis, type RedisServer } from '@oncilla/testkit';
+import type { FlushBatch } from '@oncilla/rows';
+import { keySchema } from '../src/keys.js';
+import { loadTorrents } from '../src/list-loader.js';
+import { readBatch } from '../src/pending-rows.js';
+import { RedisPeerStore, type PeerStoreOptions } from '../src/redis-peer-store.js';
+import type { AnnounceOutcome } from '../src/types.js';
+import { IH, IH2, input, pid, pk, TORRENTS, v4, v6 } from './conformance.js';
+
+const PREFIX = 'acc:';
+const k = keySchema(PREFIX);
+const MAX = Number.MAX_SAFE_INTEGER;
+
+type Ok = Extract<AnnounceOutcome, { kind: 'ok' }>;
+function ok(o: AnnounceOutcome): Ok {
+  assert.equal(o.kind, 'ok', `expected ok, got ${JSON.stringify(o)}`);
+  return o as Ok;
+}
+
+describe('accounting rules of the announce script', () => {
+  let server: RedisServer;
+  let redis: Redis;
+
+  before(async () => {
+    server = await startRedis({ appendonly: false });
+    redis = new Redis(server.url);
+  });
+  after(async () => {
+    redis?.disconnect();
+    await server?.cleanup();
+  });
+  beforeEach(async () => {
+    await redis.flushall();
+    await loadTorrents(redis, k, TORRENTS);
+  });
+
+  const store = (o: PeerStoreOptions = {}): RedisPeerStore => new RedisPeerStore(redis, PREFIX, o);
+  const alice = { passkey: pk('a'), peerId: pid(1) };
+  const counters = (uploaded: number, downloaded: number, event: 'started' | 'stopped' | 'none' = 'none') => input({ ...alice, uploaded, downloaded, event });
+
+  /** Every shard's pending rows as the flush would read them. */
+  async function pending(): Promise<FlushBatch> {
+    const flat: Buffer[] = [];
+    for (const s of k.shards()) {
+      const h = await redis.hgetallBuffer(s.pending);
+      for (const [f, v] of Object.entries(h)) flat.push(Buffer.from(f, 'latin1'), v);
+    }
+    return readBatch('test', { pending: flat, snatches: [] });
+  }
+  const credited = async (uid = 1): Promise<[number, number]> => {
+    const u = (await pending()).users.find((r) => r.uid === uid);
+    return [u?.uploaded ?? 0, u?.downloaded ?? 0];
+  };
+
+  /** Makes the peer's stored announce `seconds` older (the record's first and last announce times). */
+  async function age(seconds: number, peerId = alice.peerId, uid = 1, infoHash = IH): Promise<void> {
+    const t = k.torrent(infoHash);
+    const field = Buffer.concat([Buffer.from([0, 0, 0, uid]), peerId]);
+    for (const key of [t.seeders, t.leechers]) {
+      const rec = await redis.hgetBuffer(key, field);
+      if (!rec) continue;
+      rec.writeUInt32BE(rec.readUInt32BE(28) - seconds, 28);
+      rec.writeUInt32BE(rec.readUInt32BE(32) - seconds, 32);
+      await redis.hset(key, field, rec);
+    }
+  }
+
+  it('credits nothing for an announce older than the stored one, and keeps the baseline', async () => {
+    const s = store();
+    ok(await s.announce(counters(0, 0, 'started')));
+    ok(await s.announce(counters(2000, 1000)));
+    // the announce sent before the one above arrives after it (another worker, a retry)
+    const late = ok(await s.announce(counters(1000, 500)));
+    assert.equal(late.stale, true, 'seen as older than the stored announce');
+    ok(await s.announce(counters(3000, 1500)));
+    assert.deepEqual(await credited(), [3000, 1500], 'exactly the final counters (Ocelot\'s reset would credit 4000 / 2000)');
+  });
+
+  it('a replayed started or stopped changes nothing', async () => {
+    const s = store();
+    ok(await s.announce(counters(0, 0, 'started')));
+    ok(await s.announce(counters(1000, 100)));
+    assert.equal(ok(await s.announce(counters(0, 0, 'started'))).stale, true);
+    ok(await s.announce(counters(2000, 200)));
+    const stop = ok(await s.announce(counters(1500, 150, 'stopped')));
+    assert.equal(stop.stale, true);
+    assert.equal(stop.leechers, 1, 'the peer is still in the swarm: its stored announce is newer than that stop');
+    assert.deepEqual(await credited(), [2000, 200]);
+    ok(await s.announce(counters(2500, 250, 'stopped')));
+    assert.deepEqual(await credited(), [2500, 250]);
+  });
+
+  it('resets the baseline when the counters are behind after a long gap (a restarted client), as Ocelot', async () => {
+    const s = store();
+    ok(await s.announce(counters(0, 0, 'started')));
+    ok(await s.announce(counters(5000, 500)));
+    await age(59);
+    assert.equal(ok(await s.announce(counters(100, 10))).stale, true, 'within a minute: still an older announce');
+    assert.deepEqual(await credited(), [5000, 500]);
+    await age(2);
+    assert.equal(ok(await s.announce(counters(100, 10))).stale, false, 'a minute on: a restarted client');
+    ok(await s.announce(counters(300, 30)));
+    assert.deepEqual(await credited(), [5200, 520], 'the reset credits nothing, the next announce its delta');
+  });
+
+  it('takes the address of an older announce (the other family of a dual-stack client)', async () => {
+    const s = store();
+    const dual = { ...alice, left: 0 };
+    ok(await s.announce(input({ ...dual, event: 'started', ipv4: v4(1, 1, 1, 1) })));
+    ok(await s.announce(input({ ...dual, uploaded: 1000, ipv4: v4(1, 1, 1, 1) })));
+    // the IPv6 announce was sent a moment earlier, with smaller counters
+    assert.equal(ok(await s.announce(input({ ...dual, uploaded: 990, ipv6: v6(1) }))).stale, true);
+    const on4 = ok(await s.announce(input({ passkey: pk('b'), peerId: pid(2), ipv4: v4(2, 2, 2, 2) })));
+    const on6 = ok(await s.announce(input({ passkey: pk('c'), peerId: pid(3), ipv6: v6(3) })));
+    assert.equal(on4.peers.subarray(0, 4).toString('hex'), '01010101', 'alice on IPv4');
+    assert.equal(on6.peers6.subarray(0, 16).toString('hex'), v6(1).toString('hex'), 'and on IPv6');
+    assert.deepEqual(await credited(), [1000, 0]);
+  });
+
+  it('does not credit a transfer over the limits', async () => {
+    const s = store({ maxRate: 1000, maxTransfer: 10_000 });
+    ok(await s.announce(counters(0, 0, 'started')));
+    const huge = ok(await s.announce(counters(MAX, 0)));
+    assert.equal(huge.refusedTransfer, true);
+    assert.deepEqual(await credited(), [0, 0]);
+    await age(100);
+    const fine = ok(await s.announce(counters(MAX, 5000)));
+    assert.equal(fine.refusedTransfer, false, '5000 bytes in 100 s is under both limits');
+    await age(100);
+    assert.equal(ok(await s.announce(counters(MAX, 15_001))).refusedTransfer, true, 'over the 10 000 bytes of one announce');
+    await age(100);
+    assert.equal(ok(await s.announce(counters(MAX, 25_001))).refusedTransfer, false, 'the baseline moved with the refused announce');
+    assert.deepEqual(await credited(), [0, 15_000]);
+    s.setLimits({ maxRate: 0, maxTransfer: 0 });
+    assert.equal(ok(await s.announce(counters(MAX, 10 ** 12))).refusedTransfer, false, 'limits can be lifted');
+  });
+
+  it('stops every sum at 2^53 - 1, so the flush reads exact values', async () => {
+    const s = store();
+    // one absurd counter, twice in one pending row (a reset between), on two torrents
+    for (const [infoHash, downloaded] of [[IH, MAX], [IH2, 0]] as const) {
+      ok(await s.announce(input({ ...alice, infoHash, event: 'started' })));
+      ok(await s.announce(input({ ...alice, infoHash, uploaded: MAX, downloaded })));
+      await age(120, alice.peerId, 1, infoHash);
+      ok(await s.announce(input({ ...alice, infoHash })));
+      ok(await s.announce(input({ ...alice, infoHash, uploaded: MAX, downloaded })));
+    }
+    const b = await pending();
+    assert.deepEqual(b.users, [{ uid: 1, uploaded: MAX, downloaded: MAX }], 'summed over both torrents, capped');
+    const ut = (tid: number) => b.userTorrents.find((r) => r.tid === tid);
+    assert.deepEqual([ut(10)?.uploaded, ut(10)?.downloaded, ut(10)?.realUploaded, ut(10)?.realDownloaded], [MAX, MAX, MAX, MAX]);
+    assert.deepEqual([ut(11)?.uploaded, ut(11)?.realUploaded], [MAX, MAX]);
+    assert.equal(b.torrents.find((t) => t.tid === 11)?.balance, MAX, 'the balance is capped too');
+    for (const p of b.peers) assert.ok(p.upspeed <= 2 ** 32 - 1 && p.downspeed <= 2 ** 32 - 1);
+  });
+
+  it('writes a balance loaded beyond 2^53 as the largest exact one', async () => {
+    await redis.hset(k.torrent(IH).torrent, 'b', '1e30');
+    ok(await store().announce(counters(0, 0, 'started')));
+    assert.equal((await pending()).torrents.find((t) => t.tid === 10)?.balance, MAX);
+  });
+});
