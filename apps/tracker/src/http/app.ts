@@ -195,8 +195,20 @@ export function fastPath(deps: AppDeps): (req: IncomingMessage, res: ServerRespo
     if (url.length > s.maxRequestSize || deps.closing?.()) return false;
     const c = classifyPath(url);
     if (c.kind !== 'announce' && c.kind !== 'scrape') return false;
-    deps.stats.requests++;
+    const stats = deps.stats;
+    stats.requests++;
+    // a Redis that hangs must not pile requests up (max_inflight_requests, as on the routes below)
+    if (stats.inFlight >= (deps.maxInFlight?.() ?? Infinity)) {
+      stats.shed++;
+      if (c.kind === 'announce') {
+        stats.announcements++;
+        stats.failure(TRACKER_UNAVAILABLE);
+      }
+      reply200(res, encodeFailure(TRACKER_UNAVAILABLE), s.keepaliveTimeout === 0);
+      return true;
+    }
     const q = parseQuery(c.query);
+    stats.inFlight++;
     const answer = c.kind === 'announce'
       ? handleAnnounce(deps, c.key, q, {
           remoteAddress: req.socket.remoteAddress ?? '',
@@ -205,10 +217,14 @@ export function fastPath(deps: AppDeps): (req: IncomingMessage, res: ServerRespo
         })
       : handleScrape(deps, c.key, q);
     answer.then(
-      (body) => reply200(res, body, s.keepaliveTimeout === 0),
+      (body) => {
+        stats.inFlight--;
+        reply200(res, body, s.keepaliveTimeout === 0);
+      },
       (err: unknown) => {
+        stats.inFlight--;
         // a store error is the tracker's trouble, not the client's (as the Fastify routes answer)
-        deps.stats.errors++;
+        stats.errors++;
         deps.log?.error({ err: (err as Error).message }, 'request failed');
         if (!res.headersSent) reply200(res, encodeFailure(TRACKER_UNAVAILABLE), true);
       },
