@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AUTHENTICATION_FAILURE, GET_STRING_TOO_LONG, INVALID_ACTION, MALFORMED_HTTP_REQUEST, TRACKER_UNAVAILABLE, classifyPath, encodeFailure, NOTHING_TO_SEE_HERE, parseQuery, type Cidr, type Query, type Route, type RouteAction } from '@oncilla/protocol';
 import type { PeerStore, SiteLists } from '@oncilla/swarm-store';
 import { handleAnnounce } from './announce.js';
@@ -100,22 +100,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     deps.stats.requests++;
     const s = deps.settings();
     if (req.url.length > s.maxRequestSize) return send(reply, s, encodeFailure(GET_STRING_TOO_LONG), true);
-    // Operator endpoints (no 32-character key, so they never collide with Ocelot's routes).
-    // which worker answered (operators and tests follow one worker's connection with it)
-    if (req.url === '/health') return send(reply.header('x-oncilla-worker', process.pid), s, 'ok\n');
-    if (req.url === '/ready') {
-      reply.header('x-oncilla-worker', process.pid);
-      const ok = (deps.ready?.() ?? true) && !deps.closing?.();
-      return send(reply.code(ok ? 200 : 503), s, ok ? 'ready\n' : 'not ready\n');
-    }
-    if (req.url === '/metrics' && deps.metrics) {
-      const auth = headerValue(req.headers.authorization) ?? '';
-      if (!auth.startsWith('Bearer ') || !safeEqual(auth.slice(7), s.reportPassword)) {
-        authFailures.record('metrics', req.socket.remoteAddress ?? '');
-        return send(reply.code(401).header('www-authenticate', 'Bearer'), s, 'report password required (Authorization: Bearer)\n', true);
-      }
-      return send(reply, s, await deps.metrics(), false, 'text/plain; version=0.0.4');
-    }
     const c = classifyPath(req.url);
     if (c.kind === 'nothing-to-see') return send(reply, s, NOTHING_TO_SEE_HERE, true, 'text/html');
     if (c.kind === 'failure') return send(reply, s, encodeFailure(c.reason), true);
@@ -164,13 +148,49 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       }
     }
   };
+  // Ocelot's routes: everything but the operator's below
   app.get('/*', route);
-  // HEAD changes nothing: probes get /health and /ready, tracker routes a failure.
-  app.head('/*', async (req, reply) => {
-    if (req.url === '/health' || req.url === '/ready') return route(req, reply);
-    return send(reply, deps.settings(), encodeFailure(INVALID_ACTION), true);
-  });
+  // HEAD changes nothing: tracker routes a failure (probes have HEAD /health and /ready)
+  app.head('/*', async (req, reply) => send(reply, deps.settings(), encodeFailure(INVALID_ACTION), true));
+  void app.register(operatorRoutes(deps, authFailures));
   return app;
+}
+
+/**
+ * The operator's routes, `/health`, `/ready` and `/metrics`: a plugin of their own (none of
+ * these paths can be a tracker route, which needs a 32-character key), with the request count
+ * of Ocelot's report as a hook, and /metrics behind the report password.
+ */
+function operatorRoutes(deps: AppDeps, authFailures: AuthFailures): FastifyPluginAsync {
+  return async (ops) => {
+    ops.addHook('onRequest', async (req, reply) => {
+      deps.stats.requests++;
+      // which worker answered (operators and tests follow one worker's connection with it)
+      reply.header('x-oncilla-worker', process.pid);
+    });
+    const health = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => send(reply, deps.settings(), 'ok\n');
+    const ready = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+      const ok = (deps.ready?.() ?? true) && !deps.closing?.();
+      return send(reply.code(ok ? 200 : 503), deps.settings(), ok ? 'ready\n' : 'not ready\n');
+    };
+    for (const method of ['GET', 'HEAD'] as const) {
+      ops.route({ method, url: '/health', handler: health });
+      ops.route({ method, url: '/ready', handler: ready });
+    }
+    const metrics = deps.metrics;
+    if (!metrics) return;
+    ops.get('/metrics', {
+      preHandler: async (req, reply) => {
+        const auth = headerValue(req.headers.authorization) ?? '';
+        if (!auth.startsWith('Bearer ') || !safeEqual(auth.slice(7), deps.settings().reportPassword)) {
+          authFailures.record('metrics', req.socket.remoteAddress ?? '');
+          // (returning the reply ends the request here: the handler does not run)
+          return send(reply.code(401).header('www-authenticate', 'Bearer'), deps.settings(), 'report password required (Authorization: Bearer)\n', true);
+        }
+        return undefined;
+      },
+    }, async (req, reply) => send(reply, deps.settings(), await metrics(), false, 'text/plain; version=0.0.4'));
+  };
 }
 
 /** A whole reply with its length (never chunked, as Ocelot's). */
