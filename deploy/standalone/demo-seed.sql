@@ -2,7 +2,7 @@
 -- in GazellePW's tracker tables (packages/database/sql/gazellepw-tables.sql, loaded first).
 -- MariaDB runs the docker-entrypoint-initdb.d scripts once, on an empty data volume.
 --
--- The column lists give every NOT NULL column without a default (gazellepw-integration.md §6), so
+-- The column lists give every NOT NULL column without a default, so
 -- these inserts work under MariaDB's strict default as well as the site's non-strict sql_mode,
 -- which compose.yaml sets as GazellePW's .docker/mysql/mysqld_sql_mode.cnf does.
 --

@@ -9,7 +9,7 @@ const BATCH = 30;
 const MIN_BACKOFF_MS = 5_000;
 const MAX_BACKOFF_MS = 300_000;
 
-/** The URL of the site's token-expiry hook (ocelot-behaviour §11). */
+/** The URL of the site's token-expiry hook. */
 export function callbackUrl(c: Pick<Config, 'siteHost' | 'sitePort' | 'sitePath' | 'sitePassword'>, pairs: string[]): string {
   const host = c.siteHost.includes(':') ? `[${c.siteHost}]` : c.siteHost;
   return `http://${host}:${c.sitePort}${c.sitePath}/tools.php?key=${encodeURIComponent(c.sitePassword)}&type=expiretoken&action=ocelot&tokens=${pairs.join(',')}`;
@@ -20,7 +20,7 @@ export function callbackUrl(c: Pick<Config, 'siteHost' | 'sitePort' | 'sitePath'
  * script in Redis). Sent by the flush lease holder only, in batches; a pair leaves the queue
  * only after the site answered 200, so nothing is lost across restarts (a batch may be sent
  * twice after a crash; the site's handler is idempotent). Failures back off exponentially,
- * never a tight loop (Ocelot's bug §14.25).
+ * never a tight loop (Ocelot's bug F25 in docs/ocelot-compatibility.md).
  */
 export class TokenExpiryCallback {
   #timer: NodeJS.Timeout | undefined;

@@ -1,4 +1,4 @@
-/** readonly = 1: the tracker answers as usual but writes nothing to MySQL (ocelot-behaviour §3.2). */
+/** readonly = 1: the tracker answers as usual but writes nothing to MySQL. */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';

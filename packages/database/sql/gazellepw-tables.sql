@@ -1,6 +1,6 @@
 -- The eight GazellePW tables that the tracker reads or writes.
 --
--- Transcribed from /work/shared/spec/gazellepw-tables.md §A, which copies
+-- Transcribed from
 -- Mosasauroidea/GazellePW:gazelle.sql at commit 86c4bedf727691b5a97af42a4864869d18446449
 -- plus the one Phinx migration that touches these tables (20221205120723_ipv6.php,
 -- see users_main.IP below). Columns, types, NULL-ability, defaults, keys and table

@@ -4,12 +4,12 @@
  *
  * - Each part (one table's rows, at most chunkSize of them) is one transaction whose first
  *   statement records the part id in oncilla_flush_log. The id commits with the part's writes
- *   or not at all; a retry or a second flusher finds it and skips the part (§14 items 1, 5).
+ *   or not at all; a retry or a second flusher finds it and skips the part (compatibility F1, 5).
  * - Rows for users or torrents the site has deleted are set aside, never written as junk
- *   (§14 item 17). Every statement either UPDATEs existing rows or INSERTs complete rows, so it
- *   works under strict and non-strict sql_mode alike (§14 item 31).
+ *   (compatibility F17). Every statement either UPDATEs existing rows or INSERTs complete rows, so it
+ *   works under strict and non-strict sql_mode alike (compatibility F31).
  * - A row MySQL refuses sets only itself aside: the part is re-applied row by row, each row
- *   recorded as `${part}#${i}` (§14 item 6: no head-of-line blocking).
+ *   recorded as `${part}#${i}` (compatibility F6: no head-of-line blocking).
  * - Connection trouble makes applyBatch throw; the caller keeps the batch and retries it later.
  */
 import type { Pool, PoolConnection } from 'mysql2/promise';

@@ -20,7 +20,7 @@ async function paged<T>(pool: Pool, table: string, sql: string, map: (r: RowData
   return out;
 }
 
-/** ocelot-behaviour §10.2: enabled users only; protected = Visible='0' or IP='127.0.0.1'. */
+/** As Ocelot loads them: enabled users only; protected = Visible='0' or IP='127.0.0.1'. */
 export function loadUsers(pool: Pool, progress?: Progress): Promise<UserRow[]> {
   return paged(
     pool,

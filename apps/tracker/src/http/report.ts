@@ -1,5 +1,5 @@
 /**
- * GET /<report_password>/report?get=… (ocelot-behaviour §9): Ocelot's text, line for line,
+ * GET /<report_password>/report?get=…: Ocelot's text, line for line,
  * always ending in `success`; plus `get=stats&format=json`.
  */
 import { lastValue, type Query } from '@oncilla/protocol';

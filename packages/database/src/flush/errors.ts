@@ -5,7 +5,7 @@
  *   the caller retry it later; parts already committed are skipped then.
  * - `deadlock`: InnoDB rolled the transaction back to break a cycle. Retrying it right away works.
  * - `data`: MySQL refuses a value (out of range, too long, bad enum...). Retrying the same rows
- *   fails the same way, so the part is split and the offending row set aside (Ocelot §14 item 6).
+ *   fails the same way, so the part is split and the offending row set aside (Ocelot's F6 in docs/ocelot-compatibility.md).
  * - `other`: syntax, unknown table or column, missing privilege: a bug or a schema mismatch that
  *   needs an operator. Treated like transient (the batch is kept and retried) because setting
  *   rows aside would throw away good data.

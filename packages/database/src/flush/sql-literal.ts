@@ -50,8 +50,8 @@ export function intList(ns: Iterable<number>): string {
 /**
  * `SELECT 1 AS a, 2 AS b UNION ALL SELECT 3,4 ...`: a derived table of literal rows, each row
  * already a list of literals. An UPDATE joined against it changes existing rows only and never
- * creates one, so a deleted user or torrent cannot come back as a junk row (Ocelot §14 item 17),
- * and it needs none of the NOT NULL columns a strict-mode INSERT would (gazellepw-integration §3.2).
+ * creates one, so a deleted user or torrent cannot come back as a junk row (Ocelot's F17 in docs/ocelot-compatibility.md),
+ * and it needs none of the NOT NULL columns a strict-mode INSERT would.
  */
 export function derivedRows(columns: readonly string[], rows: readonly (readonly string[])[]): string {
   let out = '';

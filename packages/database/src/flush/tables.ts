@@ -1,6 +1,6 @@
 /**
- * How each kind of batch row is ordered, checked and written (ocelot-behaviour §10.3-§10.4,
- * with the strict-mode and junk-row fixes of §14 items 17, 18 and 31).
+ * How each kind of batch row is ordered, checked and written (the rows Ocelot writes,
+ * with the strict-mode and junk-row fixes of compatibility F17, F18 and F31).
  */
 import type { PeerRow } from '@oncilla/rows';
 import type { Exec } from './exec.js';
@@ -128,7 +128,7 @@ function lightTuple(r: PeerRow): string {
 }
 
 async function writeHeavy(db: Exec, rows: readonly PeerRow[]): Promise<void> {
-  // Unlike Ocelot, ip, ipv6 and useragent are refreshed on duplicate (§14 item 18).
+  // Unlike Ocelot, ip, ipv6 and useragent are refreshed on duplicate (compatibility F18).
   await db.run(
     'INSERT INTO xbt_files_users (uid,fid,active,uploaded,downloaded,upspeed,downspeed,remaining,corrupt,timespent,announced,ip,ipv6,peer_id,useragent,mtime) ' +
       `VALUES ${rows.map(heavyTuple).join(',')} ` +
