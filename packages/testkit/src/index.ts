@@ -39,5 +39,5 @@ export {
   type EnabledFlag,
   type FreeTorrentFlag,
 } from './seed.js';
-export { ProcessExitedError, makeTempDir, removeTempDir, type ExitInfo } from './process.js';
+export { ProcessExitedError, isAlive, makeTempDir, removeTempDir, type ExitInfo } from './process.js';
 export { seededRandom } from './random.js';

@@ -311,6 +311,16 @@ function waitUntilStopped(pid: number): void {
   }
 }
 
+/** Alive and not a zombie (an orphan reaped late by a non-reaping PID 1 still "exists"). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

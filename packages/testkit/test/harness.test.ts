@@ -3,7 +3,7 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import {
@@ -12,6 +12,7 @@ import {
   insertTorrents,
   insertUsers,
   insertWhitelist,
+  isAlive,
   makeInfoHash,
   makePasskey,
   startMariaDb,
@@ -23,15 +24,6 @@ import {
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 
-/** Alive and not a zombie (an orphan reaped late by a non-reaping PID 1 still "exists"). */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 async function eventually(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -4,19 +4,10 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Cluster, Redis } from 'ioredis';
-import { CLUSTER_BUS_PORT_OFFSET, startRedisCluster, type RedisCluster, type RedisClusterNode } from '@oncilla/testkit';
+import { CLUSTER_BUS_PORT_OFFSET, isAlive, startRedisCluster, type RedisCluster, type RedisClusterNode } from '@oncilla/testkit';
 
-/** Alive and not a zombie (an orphan reaped late by a non-reaping PID 1 still "exists"). */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 const clients: Array<Redis | Cluster> = [];
 
