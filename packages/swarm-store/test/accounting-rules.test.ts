@@ -11,6 +11,7 @@ import type { FlushBatch } from '@oncilla/rows';
 import { keySchema } from '../src/keys.js';
 import { loadTorrents } from '../src/list-loader.js';
 import { readBatch } from '../src/pending-rows.js';
+import { agePeerRecord } from '../src/peer-record.js';
 import { RedisPeerStore, type PeerStoreOptions } from '../src/redis-peer-store.js';
 import type { AnnounceOutcome } from '../src/types.js';
 import { IH, IH2, input, pid, pk, TORRENTS, v4, v6 } from './conformance.js';
@@ -61,17 +62,7 @@ describe('accounting rules of the announce script', () => {
   };
 
   /** Makes the peer's stored announce `seconds` older (the record's first and last announce times). */
-  async function age(seconds: number, peerId = alice.peerId, uid = 1, infoHash = IH): Promise<void> {
-    const t = k.torrent(infoHash);
-    const field = Buffer.concat([Buffer.from([0, 0, 0, uid]), peerId]);
-    for (const key of [t.seeders, t.leechers]) {
-      const rec = await redis.hgetBuffer(key, field);
-      if (!rec) continue;
-      rec.writeUInt32BE(rec.readUInt32BE(28) - seconds, 28);
-      rec.writeUInt32BE(rec.readUInt32BE(32) - seconds, 32);
-      await redis.hset(key, field, rec);
-    }
-  }
+  const age = (seconds: number, peerId = alice.peerId, uid = 1, infoHash = IH): Promise<void> => agePeerRecord(redis, k.torrent(infoHash), uid, peerId, seconds);
 
   it('credits nothing for an announce older than the stored one, and keeps the baseline', async () => {
     const s = store();
