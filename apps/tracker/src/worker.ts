@@ -1,11 +1,13 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import type { ListenOptions, Server as NetServer } from 'node:net';
 import type { Config } from '@oncilla/config';
 import { parseCidrList } from '@oncilla/protocol';
 import { channelTarget, FeedFollower, keySchema, RedisPeerStore, ScriptChannel, SiteControl, SiteLists } from '@oncilla/swarm-store';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './http/app.js';
-import { handleClientError, ignoreExpect, trackResponses } from './http/client-errors.js';
-import { serverOptions, tuneTimeouts } from './http/timeouts.js';
+import { buildApp, type AppDeps } from './http/app.js';
+import { fastAnswer, type FastAnswer } from './http/fast-answer.js';
+import { createFrontDoor, type FrontDoor } from './http/front-door.js';
+import { tuneTimeouts, type TimeoutConfig } from './http/timeouts.js';
 import { renderMetrics } from './http/metrics.js';
 import { RefusedTransfers } from './http/refused-transfers.js';
 import { handleReport } from './http/report.js';
@@ -75,9 +77,10 @@ function listenTargets(c: Config): Array<{ host?: string; path?: string }> {
   return targets.length ? targets : [{ host: '::' }];
 }
 
-function tuneServer(server: Server, c: Config): void {
-  tuneTimeouts(server, c);
-  server.maxConnections = c.maxMiddlemen;
+/** The reloadable part: Node's timeouts for the connections it was handed, and the connection cap. */
+function tuneServer(http: Server, doors: FrontDoor[], c: Config): void {
+  tuneTimeouts(http, c);
+  for (const d of doors) d.server.maxConnections = c.maxMiddlemen;
 }
 
 /** A kernel without IPv6 (ipv6.disable=1, some containers) cannot bind `::`. */
@@ -86,35 +89,38 @@ function noIPv6(err: unknown): boolean {
   return code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL';
 }
 
-async function listen(app: FastifyInstance, c: Config, log: { warn(msg: string): void }): Promise<Server[]> {
-  const servers: Server[] = [];
-  const targets = listenTargets(c);
-  for (const [i, t] of targets.entries()) {
-    if (i === 0) {
-      try {
-        await app.listen({ port: c.listenPort, host: t.host, path: t.path, backlog: c.maxConnections });
-      } catch (err) {
-        // '*' means every interface: without IPv6 that is every IPv4 interface.
-        if (t.host !== '::' || !c.listenHost.every((h) => h === '*' || h === '') || !noIPv6(err)) throw err;
-        log.warn('IPv6 is not available on this host; listening on IPv4 only (0.0.0.0)');
-        await app.listen({ port: c.listenPort, host: '0.0.0.0', backlog: c.maxConnections });
-      }
-      servers.push(app.server);
-      continue;
-    }
-    // Further addresses share the same Fastify instance through its routing function.
-    const server = createServer(serverOptions(c), trackResponses((req, res) => app.routing(req, res)));
-    server.on('clientError', handleClientError);
-    ignoreExpect(server);
-    await new Promise<void>((resolve, reject) => {
+/** Listens on one address (`::` falls back to IPv4 where the kernel has no IPv6). */
+function listenOn(server: NetServer, t: { host?: string; path?: string }, c: Config, log: { warn(msg: string): void }): Promise<void> {
+  const attempt = (opts: ListenOptions): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      if (t.path) server.listen({ path: t.path, backlog: c.maxConnections }, resolve);
-      else server.listen({ port: c.listenPort, host: t.host, backlog: c.maxConnections }, resolve);
+      server.listen(opts, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-    servers.push(server);
+  if (t.path) return attempt({ path: t.path, backlog: c.maxConnections });
+  return attempt({ port: c.listenPort, host: t.host, backlog: c.maxConnections }).catch((err: unknown) => {
+    // '*' means every interface: without IPv6 that is every IPv4 interface.
+    if (t.host !== '::' || !c.listenHost.every((h) => h === '*' || h === '') || !noIPv6(err)) throw err;
+    log.warn('IPv6 is not available on this host; listening on IPv4 only (0.0.0.0)');
+    return attempt({ port: c.listenPort, host: '0.0.0.0', backlog: c.maxConnections });
+  });
+}
+
+/**
+ * One front door per listen address, all handing what they do not answer themselves to
+ * Fastify's server (which never listens on its own).
+ */
+async function listen(app: FastifyInstance, answer: FastAnswer, timeouts: () => TimeoutConfig, c: Config, log: { warn(msg: string): void }): Promise<FrontDoor[]> {
+  await app.ready();
+  const doors: FrontDoor[] = [];
+  for (const t of listenTargets(c)) {
+    const door = createFrontDoor({ answer, http: app.server, timeouts });
+    await listenOn(door.server, t, c, log);
+    doors.push(door);
   }
-  for (const s of servers) tuneServer(s, c);
-  return servers;
+  return doors;
 }
 
 /** An announce answers only from lists confirmed current this recently (the site's changes reach every worker within 1 s). */
@@ -159,7 +165,7 @@ export async function runWorker(): Promise<void> {
   const listsFresh = (): boolean => follower.fresh(Date.now(), LISTS_MAX_AGE_MS);
   const refused = new RefusedTransfers(log);
 
-  const app = buildApp({
+  const appDeps: AppDeps = {
     store,
     lists,
     listsFresh,
@@ -184,9 +190,11 @@ export async function runWorker(): Promise<void> {
     // a Redis that hangs with its connection open is not ready either
     ready: listsFresh,
     timeouts: config,
-  });
-  const servers = await listen(app, config, log);
-  for (const s of servers) stats.watch(s);
+  };
+  const app = buildApp(appDeps);
+  const doors = await listen(app, fastAnswer(appDeps), () => config, config, log);
+  for (const d of doors) stats.watch(d.server);
+  tuneServer(app.server, doors, config);
   // The primary adds every worker's counters up and sends the sum back (report and /metrics).
   setInterval(() => sendToPrimary({ type: 'stats', stats: stats.snapshot() }), 1000).unref();
 
@@ -197,7 +205,7 @@ export async function runWorker(): Promise<void> {
       settings = handlerSettings(config);
       store.setLimits({ maxRate: config.maxCreditRate, maxTransfer: config.maxAnnounceCredit });
       proxies = parseCidrList(config.trustedProxies.join(' '));
-      for (const s of servers) tuneServer(s, config);
+      tuneServer(app.server, doors, config);
     } else if (m.type === 'cluster-stats') {
       cluster = m.stats;
     } else if (m.type === 'user-peers') {
@@ -217,7 +225,7 @@ export async function runWorker(): Promise<void> {
   async function shutdown(): Promise<void> {
     closing = true;
     // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
-    await Promise.all(servers.slice(1).map((s) => new Promise((r) => s.close(r))));
+    await Promise.all(doors.map((d) => d.close()));
     await app.close();
     await follower.stop();
     await Promise.all([redis.quit().catch(() => undefined), feedRedis.quit().catch(() => undefined), channel.close()]);

@@ -119,9 +119,13 @@ describe('HTTP faults', () => {
       const o = await exchange(tracker.port, Buffer.from(packet), { deadlineMs: 5000 });
       assert.equal(o.timedOut, false, `${what}: the connection closes after the reply`);
       const replies = parseReplies(o.data);
-      assert.equal(replies.length, 1, `${what}: only the first request is answered`);
       assert.equal(replies[0].status, 200, what);
       assert.deepEqual(replies[0].body, expected, `${what}: the first reply is the scrape, byte for byte`);
+      // after Connection: close nothing more; a broken request read after the first was
+      // answered gets the parser's failure (one read before it: no answer, as Node does)
+      const rest = replies.slice(1).map((r) => text(decode(r.body)['failure reason']));
+      if (what.includes('close')) assert.deepEqual(rest, [], `${what}: only the first request is answered`);
+      else assert.ok(rest.length === 0 || (rest.length === 1 && rest[0] === 'Malformed HTTP request'), `${what}: ${JSON.stringify(rest)}`);
     }
   });
 

@@ -4,7 +4,7 @@
 //   node --conditions=development --import tsx packages/protocol/bench/protocol.bench.ts
 
 import bencode from 'bencode';
-import { compactEndpoint, encodeAnnounce, parseQuery } from '../src/index.js';
+import { compactEndpoint, encodeAnnounce, okResponseHead, parsePlainGet, parseQuery } from '../src/index.js';
 
 const WARMUP = 50_000;
 const ITERATIONS = 200_000;
@@ -90,6 +90,17 @@ function benchBencodePackage(n: number): void {
   }
 }
 
+// The request heads real clients send (qBittorrent's headers), one per announce query.
+const heads = queries.map((q) => `GET /abcdefghijklmnopqrstuvwxyz012345/announce?${q} HTTP/1.1\r\nHost: tracker.example:34000\r\nUser-Agent: qBittorrent/4.6.0\r\nAccept-Encoding: gzip\r\nConnection: close`);
+
+function benchParsePlainGet(n: number): void {
+  for (let i = 0; i < n; i++) sink += parsePlainGet(heads[i & 63])?.target.length ?? 0;
+}
+
+function benchResponseHead(n: number): void {
+  for (let i = 0; i < n; i++) sink += okResponseHead(300 + (i & 63), 'Wed, 02 Dec 2026 21:00:00 GMT', { keepAliveSeconds: 60 }).length;
+}
+
 function measure(name: string, run: (n: number) => void): void {
   run(WARMUP);
   const perOp: number[] = [];
@@ -109,4 +120,6 @@ console.log(`node ${process.version}, ${queries[0].length}-char announce query, 
 measure('parseQuery (announce, 14 params)', benchParseQuery);
 measure('encodeAnnounce (50 compact peers)', benchEncodeAnnounce);
 measure('bencode.encode, same reply (the package)', benchBencodePackage);
+measure('parsePlainGet (request head, 4 headers)', benchParsePlainGet);
+measure('okResponseHead', benchResponseHead);
 if (sink === 0) console.log('unreachable');

@@ -76,3 +76,4 @@ export {
   type Route,
   type RouteAction,
 } from './route.js';
+export { parsePlainGet, couldBePlainGet, okResponseHead, MAX_HEAD_BYTES, type PlainGet, type AfterReply } from './http-head.js';

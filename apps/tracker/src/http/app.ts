@@ -5,6 +5,7 @@ import { AUTHENTICATION_FAILURE, GET_STRING_TOO_LONG, INVALID_ACTION, MALFORMED_
 import type { PeerStore, SiteLists } from '@oncilla/swarm-store';
 import { handleAnnounce } from './announce.js';
 import { handleScrape } from './scrape.js';
+import { fastAnswer, type FastAnswer } from './fast-answer.js';
 import { handleClientError, ignoreExpect, isClientFault, trackResponses } from './client-errors.js';
 import { serverOptions, type TimeoutConfig } from './timeouts.js';
 import { AuthFailures } from './auth-failures.js';
@@ -58,7 +59,7 @@ function send(reply: FastifyReply, settings: HandlerSettings, body: Buffer | str
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const authFailures = new AuthFailures(deps.stats.authFailures, deps.log);
-  const fast = fastPath(deps);
+  const fast = fastPath(fastAnswer(deps), deps.settings);
   const app = Fastify({
     logger: false,
     serverFactory: (handler) => {
@@ -202,53 +203,22 @@ function reply200(res: ServerResponse, body: Buffer, close: boolean): void {
 }
 
 /**
- * Announces and scrapes, nearly every request a tracker gets, go from Node's parser straight to
- * their handlers: Fastify's request and reply objects, hooks and router cost more than the
- * announce's own work. Anything else (and anything odd about these) goes through Fastify.
- * Returns whether it took the request.
+ * Announces and scrapes that reach Node's parser (the front door hands it whatever it does not
+ * read itself) skip Fastify too; anything else goes through Fastify. Returns whether it took
+ * the request.
  */
-export function fastPath(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function fastPath(answer: FastAnswer, settings: () => HandlerSettings): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
-    const url = req.url ?? '';
     if (req.method !== 'GET') return false;
-    const s = deps.settings();
-    if (url.length > s.maxRequestSize || deps.closing?.()) return false;
-    const c = classifyPath(url);
-    if (c.kind !== 'announce' && c.kind !== 'scrape') return false;
-    const stats = deps.stats;
-    stats.requests++;
-    // a Redis that hangs must not pile requests up (max_inflight_requests, as on the routes below)
-    if (stats.inFlight >= (deps.maxInFlight?.() ?? Infinity)) {
-      stats.shed++;
-      if (c.kind === 'announce') {
-        stats.announcements++;
-        stats.failure(TRACKER_UNAVAILABLE);
-      }
-      reply200(res, encodeFailure(TRACKER_UNAVAILABLE), s.keepaliveTimeout === 0);
-      return true;
-    }
-    const q = parseQuery(c.query);
-    stats.inFlight++;
-    const answer = c.kind === 'announce'
-      ? handleAnnounce(deps, c.key, q, {
-          remoteAddress: req.socket.remoteAddress ?? '',
-          xForwardedFor: headerValue(req.headers['x-forwarded-for']),
-          userAgent: headerValue(req.headers['user-agent']),
-        })
-      : handleScrape(deps, c.key, q);
-    answer.then(
-      (body) => {
-        stats.inFlight--;
-        reply200(res, body, s.keepaliveTimeout === 0);
-      },
-      (err: unknown) => {
-        stats.inFlight--;
-        // a store error is the tracker's trouble, not the client's (as the Fastify routes answer)
-        stats.errors++;
-        deps.log?.error({ err: (err as Error).message }, 'request failed');
-        if (!res.headersSent) reply200(res, encodeFailure(TRACKER_UNAVAILABLE), true);
-      },
-    );
+    const body = answer({
+      url: req.url ?? '',
+      remoteAddress: req.socket.remoteAddress ?? '',
+      xForwardedFor: headerValue(req.headers['x-forwarded-for']),
+      userAgent: headerValue(req.headers['user-agent']),
+    });
+    if (body === undefined) return false;
+    if (Buffer.isBuffer(body)) reply200(res, body, settings().keepaliveTimeout === 0);
+    else void body.then((b) => reply200(res, b, settings().keepaliveTimeout === 0));
     return true;
   };
 }

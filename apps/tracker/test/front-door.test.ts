@@ -1,0 +1,143 @@
+/**
+ * The front door against Node's own server, byte for byte: the same generated requests (whole,
+ * in pieces, pipelined, half-closed, broken) go to a Node HTTP server and to a front door in
+ * front of an identical one, and the two must answer alike. Requests the front door reads
+ * itself are answered by a stand-in for the announce path that echoes what it was told.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { seededRandom } from '@oncilla/testkit';
+import { createFrontDoor, type FrontDoor } from '../src/http/front-door.js';
+import { handleClientError, ignoreExpect, trackResponses } from '../src/http/client-errors.js';
+import { serverOptions } from '../src/http/timeouts.js';
+import { exchange, parseReplies } from './support/raw-http.js';
+
+const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
+const CASES = 400;
+const TIMEOUTS = { connectionTimeout: 2, keepaliveTimeout: 5 };
+
+const echo = (url: string, xff: string | undefined, ua: string | undefined): Buffer => Buffer.from(`${url}|${xff ?? '-'}|${ua ?? '-'}`, 'latin1');
+const fast = (url: string): boolean => url.startsWith('/fast/');
+
+/** Node's server as the tracker builds it; fast requests answered after a turn of the loop, as the store's would be. */
+function nodeServer(): http.Server {
+  const server = http.createServer(serverOptions(TIMEOUTS), trackResponses((req, res) => {
+    const url = req.url ?? '';
+    const h = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[v.length - 1] : v);
+    const body = echo(url, h(req.headers['x-forwarded-for']), h(req.headers['user-agent']));
+    const send = (): void => void res.writeHead(200, ['content-type', 'text/plain', 'content-length', String(body.length)]).end(body);
+    if (req.method === 'GET' && fast(url)) setImmediate(send);
+    else send();
+  }));
+  server.on('clientError', handleClientError);
+  ignoreExpect(server);
+  return server;
+}
+
+const listen = (s: { listen(port: number, host: string, cb: () => void): unknown; address(): unknown }): Promise<number> =>
+  new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)));
+
+interface Case { what: string; chunks: Buffer[] }
+
+function generate(seed: number, i: number): Case {
+  const r = seededRandom(seed + i * 7919);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+  const requests: string[] = [];
+  const n = 1 + Math.floor(r() * 3);
+  for (let k = 0; k < n; k++) {
+    const method = pick(['GET', 'GET', 'GET', 'GET', 'HEAD', 'FOO', 'get']);
+    const target = pick(['/fast/a?info_hash=%12%34&port=1', '/fast/b', '/other?x=1', '/fast/%ff', '/fast/\x80', '*', 'http://h/fast/x']);
+    const version = pick(['HTTP/1.1', 'HTTP/1.1', 'HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0']);
+    const headers: string[] = [];
+    const m = Math.floor(r() * 5);
+    for (let j = 0; j < m; j++) {
+      headers.push(pick([
+        'Host: tracker', 'User-Agent: qBittorrent/4.6.0', 'User-Agent: \xc3\xa9t\xe9', 'X-Forwarded-For: 1.2.3.4', 'x-forwarded-for:  5.6.7.8 ',
+        'Connection: close', 'Connection: keep-alive', 'Connection: Upgrade', 'Expect: 100-continue', 'Content-Length: 0',
+        'Accept-Encoding: gzip', 'Bad Header: x', 'NoColon', 'X-Tab:\tv\t', 'X-Ctl: a\x01b',
+      ]));
+    }
+    const eol = r() < 0.05 ? '\n' : '\r\n';
+    requests.push(`${method} ${target} ${version}${eol}${headers.map((h) => h + eol).join('')}${eol}`);
+  }
+  let bytes = Buffer.from(requests.join(''), 'latin1');
+  if (r() < 0.1) bytes = bytes.subarray(0, Math.floor(r() * bytes.length)); // a request cut short
+  // The last request closes, so both servers end the exchange themselves. (Not a half-close:
+  // when Node reads a FIN while a reply is pending it drops the reply, so its answer to a
+  // half-closed connection depends on timing.)
+  bytes = Buffer.concat([bytes, Buffer.from('GET /other?last HTTP/1.1\r\nConnection: close\r\n\r\n')]);
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < bytes.length;) {
+    const len = r() < 0.5 ? bytes.length : 1 + Math.floor(r() * 20);
+    chunks.push(bytes.subarray(at, at + len));
+    at += len;
+  }
+  return { what: `${JSON.stringify(bytes.toString('latin1'))} in writes of ${chunks.map((c) => c.length).join('+')}`, chunks };
+}
+
+const normalise = (b: Buffer): string => b.toString('latin1').replace(/Date: [^\r]*\r\n/g, 'Date: D\r\n');
+
+describe(`front door against Node's server (seed ${SEED})`, () => {
+  let plain: http.Server;
+  let behind: http.Server;
+  let door: FrontDoor;
+  let plainPort: number;
+  let doorPort: number;
+
+  before(async () => {
+    plain = nodeServer();
+    behind = nodeServer();
+    door = createFrontDoor({
+      http: behind,
+      timeouts: () => TIMEOUTS,
+      answer: (q) => (fast(q.url) ? new Promise((resolve) => setImmediate(() => resolve(echo(q.url, q.xForwardedFor, q.userAgent)))) : undefined),
+    });
+    [plainPort, doorPort] = await Promise.all([listen(plain), listen(door.server)]);
+  });
+
+  after(async () => {
+    plain.closeAllConnections();
+    await Promise.all([new Promise((r) => plain.close(r)), door.close()]);
+  });
+
+  it('answers every request as Node does', async () => {
+    const bad: string[] = [];
+    for (let i = 0; i < CASES; i++) {
+      const c = generate(SEED, i);
+      const [a, b] = await Promise.all([plainPort, doorPort].map((port) => exchange(port, c.chunks, { deadlineMs: 8000 })));
+      if (a.timedOut || b.timedOut) bad.push(`case ${i}: timed out (node ${a.timedOut}, door ${b.timedOut}) ${c.what}`);
+      const x = normalise(a.data);
+      const y = normalise(b.data);
+      if (x === y) continue;
+      // One difference is allowed: a broken request pipelined behind a fast one. Node parsed it
+      // while the first reply was pending and closes without a word; the front door reads it
+      // after that reply and hands it to Node, which answers it with its failure.
+      const extra = y.startsWith(x) ? parseReplies(Buffer.from(y.slice(x.length), 'latin1')) : [];
+      if (extra.length === 1 && /failure reason/.test(extra[0].body.toString('latin1'))) continue;
+      bad.push(`case ${i} (FUZZ_SEED=${SEED}): ${c.what}\n  node: ${JSON.stringify(x)}\n  door: ${JSON.stringify(y)}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  it('closes a connection that sends nothing within connection_timeout, without a reply', async () => {
+    const o = await exchange(doorPort, [], { deadlineMs: 5000 });
+    assert.equal(o.timedOut, false);
+    assert.equal(o.data.length, 0);
+    assert.ok(o.ms >= TIMEOUTS.connectionTimeout * 1000 - 100, `${o.ms} ms`);
+  });
+
+  it('answers fast requests before a FIN that follows them', async () => {
+    const o = await exchange(doorPort, Buffer.from('GET /fast/1 HTTP/1.1\r\n\r\nGET /fast/2 HTTP/1.1\r\n\r\n'), { endAfterWrite: true, deadlineMs: 5000 });
+    assert.equal(o.timedOut, false, 'the server closes after the replies');
+    assert.deepEqual(parseReplies(o.data).map((r) => r.body.toString('latin1')), ['/fast/1|-|-', '/fast/2|-|-']);
+  });
+
+  it('answers pipelined fast requests in order on one connection', async () => {
+    const reqs = Array.from({ length: 20 }, (_, i) => `GET /fast/${i} HTTP/1.1\r\n\r\n`).join('') + 'GET /fast/last HTTP/1.1\r\nConnection: close\r\n\r\n';
+    const o = await exchange(doorPort, Buffer.from(reqs), { deadlineMs: 5000 });
+    const bodies = parseReplies(o.data).map((r) => r.body.toString('latin1').split('|')[0]);
+    assert.deepEqual(bodies, [...Array.from({ length: 20 }, (_, i) => `/fast/${i}`), '/fast/last']);
+  });
+});
