@@ -6,13 +6,14 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
-import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
+import { makeInfoHash, makePasskey, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
 import { keySchema, type KeySchema } from '@oncilla/swarm-store';
 import { REPORT_PASSWORD, TrackerProcess } from '@oncilla/tracker/launcher';
 import { compactPeers, decode, get, query, text } from './support/client.js';
 import { allFlushed, batchUnderWay, waitFlushed } from './support/flushed.js';
+import { startStack, type Stack } from './support/stack.js';
 import { Traffic } from './support/traffic.js';
 import { waitUntil } from './support/wait.js';
 
@@ -32,6 +33,7 @@ const DUAL_A = 15;
 const DUAL_B = 16;
 
 describe('accounting under faults', () => {
+  let stack: Stack;
   let redisServer: RedisServer;
   let db: MariaDbServer;
   let redis: Redis;
@@ -59,12 +61,15 @@ describe('accounting under faults', () => {
   };
 
   before(async () => {
-    [redisServer, db] = await Promise.all([startRedis({ appendonly: true }), startMariaDb({ sqlMode: 'gazelle' })]);
-    const conn = await db.connect();
-    await insertUsers(conn, [...USERS.map((u) => u.uid), ABSURD_A, ABSURD_B, DUAL_A, DUAL_B].map((id) => ({ id, passkey: makePasskey(id) })));
-    await insertTorrents(conn, [{ id: 1, infoHash: IH }, { id: 2, infoHash: IH_ABSURD }, { id: 3, infoHash: IH_DUAL }]);
-    await conn.end();
-    redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+    // no trackers: each test starts its own (start below), and they are SIGKILLed, not stopped
+    stack = await startStack({
+      redisServer: { appendonly: true },
+      db: { sqlMode: 'gazelle' },
+      redis: { maxRetriesPerRequest: null },
+      users: [...USERS.map((u) => u.uid), ABSURD_A, ABSURD_B, DUAL_A, DUAL_B].map((id) => ({ id, passkey: makePasskey(id) })),
+      torrents: [{ id: 1, infoHash: IH }, { id: 2, infoHash: IH_ABSURD }, { id: 3, infoHash: IH_DUAL }],
+    });
+    ({ redisServer, db, redis } = stack);
     redis.on('error', () => undefined); // the Redis test kills the server on purpose
     // What made CI fail once: a process outside the test holding the default prefix's lease
     // (a tracker whose release failed, or one that reconnected to a Redis port ours reused).
@@ -72,9 +77,8 @@ describe('accounting under faults', () => {
   });
 
   after(async () => {
-    redis?.disconnect();
     for (const t of trackers) if (t.child.exitCode === null && t.child.signalCode === null) t.child.kill('SIGKILL');
-    await Promise.all([redisServer?.cleanup(), db?.cleanup()]);
+    await stack?.stop();
   });
 
   const start = async (conf: Record<string, string | number> = {}): Promise<TrackerProcess> => {

@@ -4,11 +4,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { Redis } from 'ioredis';
-import { insertTorrents, insertUsers, insertWhitelist, makeInfoHash, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
+import { insertTorrents, makeInfoHash } from '@oncilla/testkit';
 import { keySchema } from '@oncilla/swarm-store';
 import { bytes, compactPeers, decode, get, query, text, type Params } from './support/client.js';
-import { TrackerProcess } from '@oncilla/tracker/launcher';
+import type { TrackerProcess } from '@oncilla/tracker/launcher';
+import { startStack, type Stack } from './support/stack.js';
 import { waitUntil } from './support/wait.js';
 
 const pk = (c: string): string => c.repeat(32);
@@ -19,39 +19,31 @@ const ALL_BYTES = Array.from({ length: 13 }, (_, i) => Buffer.from(Array.from({ 
 const peerId = (n: number): Buffer => Buffer.from(`-TS0001-${String(n).padStart(12, '0')}`, 'latin1');
 
 describe('tracker cluster', () => {
-  let redisServer: RedisServer;
-  let db: MariaDbServer;
+  let stack: Stack;
   let tracker: TrackerProcess;
-  let redis: Redis;
 
   before(async () => {
-    [redisServer, db] = await Promise.all([startRedis(), startMariaDb()]);
-    const conn = await db.connect();
-    await insertUsers(conn, [
-      { id: 1, passkey: pk('a') },
-      { id: 2, passkey: pk('b') },
-      { id: 3, passkey: pk('c') },
-      { id: 4, passkey: pk('d'), canLeech: false },
-      { id: 5, passkey: pk('e'), enabled: '0' },
-    ]);
-    await insertTorrents(conn, [
-      { id: 1, infoHash: IH, snatched: 3 },
-      { id: 2, infoHash: IH_FREE, freeTorrent: '1' },
-      ...ALL_BYTES.map((infoHash, i) => ({ id: 100 + i, infoHash })),
-    ]);
-    await conn.end();
-    tracker = await TrackerProcess.start({
-      redisUrl: redisServer.url,
-      mysql: db,
-      conf: { allow_client_ip: 1, numwant_limit: 5 },
+    stack = await startStack({
+      users: [
+        { id: 1, passkey: pk('a') },
+        { id: 2, passkey: pk('b') },
+        { id: 3, passkey: pk('c') },
+        { id: 4, passkey: pk('d'), canLeech: false },
+        { id: 5, passkey: pk('e'), enabled: '0' },
+      ],
+      torrents: [
+        { id: 1, infoHash: IH, snatched: 3 },
+        { id: 2, infoHash: IH_FREE, freeTorrent: '1' },
+        ...ALL_BYTES.map((infoHash, i) => ({ id: 100 + i, infoHash })),
+      ],
+      trackers: [{ conf: { allow_client_ip: 1, numwant_limit: 5 } }],
     });
-    redis = new Redis(redisServer.url);
+    [tracker] = stack.trackers;
   });
 
   after(async () => {
-    redis?.disconnect();
     if (tracker) assert.deepEqual(await tracker.stop(), { code: 0, signal: null }, 'SIGTERM stops the tracker cleanly');
-    await Promise.all([redisServer?.cleanup(), db?.cleanup()]);
+    await stack?.stop();
   });
 
   const announce = async (passkey: string, p: Params, host = '127.0.0.1') => {
@@ -136,17 +128,17 @@ describe('tracker cluster', () => {
   it('shows the deletion reason of a deleted torrent', async () => {
     const keys = keySchema('oncilla:');
     const gone = makeInfoHash(999);
-    await redis.hset(keys.torrent(gone).torrent, 'dr', `14|${Math.floor(Date.now() / 1000)}`);
+    await stack.redis.hset(keys.torrent(gone).torrent, 'dr', `14|${Math.floor(Date.now() / 1000)}`);
     const d = await announce(pk('a'), { info_hash: gone, peer_id: peerId(1) });
     assert.equal(failure(d), 'Unregistered torrent: Specifically Banned');
   });
 
   it('serves IPv6 requesters IPv6 endpoints and IPv4-only requesters IPv4 ones', async () => {
     const ih = makeInfoHash(3);
-    const conn = await db.connect();
+    const conn = await stack.db.connect();
     await insertTorrents(conn, [{ id: 3, infoHash: ih }]);
     await conn.end();
-    await redis.hset(keySchema('oncilla:').torrent(ih).torrent, 'id', '3', 'f', '0');
+    await stack.redis.hset(keySchema('oncilla:').torrent(ih).torrent, 'id', '3', 'f', '0');
     await announce(pk('b'), { info_hash: ih, peer_id: peerId(2), left: 0, port: 7002 }, '::1');
     await announce(pk('c'), { info_hash: ih, peer_id: peerId(3), left: 0, port: 7003, ipv6: '2001:4860::3' });
     const v6req = await announce(pk('a'), { info_hash: ih, peer_id: peerId(1), port: 7001 }, '::1');

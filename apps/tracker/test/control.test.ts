@@ -5,11 +5,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Redis } from 'ioredis';
-import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
-import { REPORT_PASSWORD, SITE_PASSWORD, TrackerProcess } from '@oncilla/tracker/launcher';
+import type { Redis } from 'ioredis';
+import { makeInfoHash, makePasskey } from '@oncilla/testkit';
+import { REPORT_PASSWORD, SITE_PASSWORD, type TrackerProcess } from '@oncilla/tracker/launcher';
 import { decode, get, pct, query, text, type Params } from './support/client.js';
 import { siteRequest } from './support/site-client.js';
+import { startStack, type Stack } from './support/stack.js';
 import { waitFlushed } from './support/flushed.js';
 import { eventually } from './support/wait.js';
 import { keySchema } from '@oncilla/swarm-store';
@@ -20,26 +21,21 @@ const NEW_IH = makeInfoHash(50);
 const pid = (n: number): string => `-TS0001-${String(n).padStart(12, '0')}`;
 
 describe('site control plane', () => {
-  let redisServer: RedisServer;
-  let db: MariaDbServer;
+  let stack: Stack;
   let tracker: TrackerProcess;
   let redis: Redis;
 
   before(async () => {
-    [redisServer, db] = await Promise.all([startRedis({ appendonly: false }), startMariaDb()]);
-    const conn = await db.connect();
-    await insertUsers(conn, [{ id: 1, passkey: pk('a') }, { id: 2, passkey: pk('b') }]);
-    await insertTorrents(conn, [{ id: 1, infoHash: IH }]);
-    await conn.end();
-    tracker = await TrackerProcess.start({ redisUrl: redisServer.url, mysql: db, workers: 2 });
-    redis = new Redis(redisServer.url);
+    stack = await startStack({
+      redisServer: { appendonly: false },
+      users: [{ id: 1, passkey: pk('a') }, { id: 2, passkey: pk('b') }],
+      torrents: [{ id: 1, infoHash: IH }],
+      trackers: [{ workers: 2 }],
+    });
+    ({ redis, trackers: [tracker] } = stack);
   });
 
-  after(async () => {
-    redis?.disconnect();
-    await tracker?.stop();
-    await Promise.all([redisServer?.cleanup(), db?.cleanup()]);
-  });
+  after(() => stack?.stop());
 
   const update = async (params: string): Promise<void> => {
     const r = await siteRequest(tracker.port, `/${SITE_PASSWORD}/update?${params}`);

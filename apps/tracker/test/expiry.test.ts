@@ -1,33 +1,25 @@
 /** Peers that stop announcing are reaped after peers_timeout (short timeouts, own cluster). */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { insertTorrents, insertUsers, makeInfoHash, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
+import { makeInfoHash } from '@oncilla/testkit';
 import { decode, get, query } from './support/client.js';
-import { TrackerProcess } from '@oncilla/tracker/launcher';
+import type { TrackerProcess } from '@oncilla/tracker/launcher';
+import { startStack, type Stack } from './support/stack.js';
 
 const IH = makeInfoHash(1);
-let redisServer: RedisServer;
-let db: MariaDbServer;
+let stack: Stack;
 let tracker: TrackerProcess;
 
 before(async () => {
-  [redisServer, db] = await Promise.all([startRedis(), startMariaDb()]);
-  const conn = await db.connect();
-  await insertUsers(conn, [{ id: 1, passkey: 'a'.repeat(32) }, { id: 2, passkey: 'b'.repeat(32) }]);
-  await insertTorrents(conn, [{ id: 1, infoHash: IH }]);
-  await conn.end();
-  tracker = await TrackerProcess.start({
-    redisUrl: redisServer.url,
-    mysql: db,
-    workers: 1,
-    conf: { peers_timeout: 1, reap_peers_interval: 1 },
+  stack = await startStack({
+    users: [{ id: 1, passkey: 'a'.repeat(32) }, { id: 2, passkey: 'b'.repeat(32) }],
+    torrents: [{ id: 1, infoHash: IH }],
+    trackers: [{ workers: 1, conf: { peers_timeout: 1, reap_peers_interval: 1 } }],
   });
+  [tracker] = stack.trackers;
 });
 
-after(async () => {
-  await tracker?.stop();
-  await Promise.all([redisServer?.cleanup(), db?.cleanup()]);
-});
+after(() => stack?.stop());
 
 it('expires peers that stop announcing', async () => {
   const r = await get(tracker.url(`/${'b'.repeat(32)}/announce?${query({ info_hash: IH, peer_id: '-TS0001-000000000077', port: 7000, left: 0, compact: 1 })}`));

@@ -10,12 +10,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import bencode from 'bencode';
-import { insertTorrents, insertUsers, insertWhitelist, makeInfoHash, makePasskey, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
+import { makeInfoHash, makePasskey } from '@oncilla/testkit';
 import { NOTHING_TO_SEE_HERE } from '@oncilla/protocol';
-import { REPORT_PASSWORD, SITE_PASSWORD, TrackerProcess } from '@oncilla/tracker/launcher';
+import { REPORT_PASSWORD, SITE_PASSWORD, type TrackerProcess } from '@oncilla/tracker/launcher';
 import { decode, get, query } from './support/client.js';
 import { fuzzCase, type FuzzCase, type FuzzWorld } from './support/fuzz-cases.js';
 import { exchange, parseReplies, type ParsedReply, type RawOutcome } from './support/raw-http.js';
+import { startStack, type Stack } from './support/stack.js';
 import { waitUntil } from './support/wait.js';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
@@ -104,8 +105,7 @@ function rssKb(pid: number): number {
 }
 
 describe(`fuzz (seed ${SEED})`, () => {
-  let redisServer: RedisServer;
-  let db: MariaDbServer;
+  let stack: Stack;
   let tracker: TrackerProcess;
   const world: FuzzWorld = {
     passkeys: Array.from({ length: 6 }, (_, i) => makePasskey(i + 1)),
@@ -115,27 +115,22 @@ describe(`fuzz (seed ${SEED})`, () => {
   };
 
   before(async () => {
-    [redisServer, db] = await Promise.all([startRedis({ appendonly: false }), startMariaDb()]);
-    const conn = await db.connect();
-    await insertUsers(conn, [...world.passkeys.map((passkey, i) => ({ id: i + 1, passkey })), { id: 9999, passkey: SENTINEL }]);
-    await insertTorrents(conn, [...world.infoHashes.map((infoHash, i) => ({ id: i + 1, infoHash })), { id: 9999, infoHash: SENTINEL_IH }]);
-    // the whitelist is on from the start, so what the fuzzed update actions add to it does not
-    // lock the near-valid announces (and the sentinel) out
-    await insertWhitelist(conn, ['-NV0001-', '-TS0001-', '-WU0001-', '-SN0001-']);
-    await conn.end();
-    // keep-alive on (1 s) so pipelining and reuse are exercised; a 2 s connection_timeout
-    // bounds the partial requests
-    tracker = await TrackerProcess.start({
-      redisUrl: redisServer.url, mysql: db, workers: 2,
-      conf: { connection_timeout: 2, keepalive_timeout: 1, schedule_interval: 1 },
+    stack = await startStack({
+      redisServer: { appendonly: false },
+      users: [...world.passkeys.map((passkey, i) => ({ id: i + 1, passkey })), { id: 9999, passkey: SENTINEL }],
+      torrents: [...world.infoHashes.map((infoHash, i) => ({ id: i + 1, infoHash })), { id: 9999, infoHash: SENTINEL_IH }],
+      // the whitelist is on from the start, so what the fuzzed update actions add to it does not
+      // lock the near-valid announces (and the sentinel) out
+      whitelist: ['-NV0001-', '-TS0001-', '-WU0001-', '-SN0001-'],
+      // keep-alive on (1 s) so pipelining and reuse are exercised; a 2 s connection_timeout
+      // bounds the partial requests
+      trackers: [{ workers: 2, conf: { connection_timeout: 2, keepalive_timeout: 1, schedule_interval: 1 } }],
     });
+    [tracker] = stack.trackers;
     await tracker.waitFor(() => tracker.logs.filter((l) => l.msg === 'worker listening').length >= 2);
   });
 
-  after(async () => {
-    await tracker?.stop();
-    await Promise.all([redisServer?.cleanup(), db?.cleanup()]);
-  });
+  after(() => stack?.stop());
 
   it('survives malformed requests with well-formed answers', async (t) => {
     t.diagnostic(`seed ${SEED} (FUZZ_SEED=${SEED} replays this run)`);

@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
+import type { MariaDbServer, RedisServer } from '@oncilla/testkit';
 import { TrackerProcess } from '@oncilla/tracker/launcher';
+import { startStack, type Stack } from './support/stack.js';
 import { waitUntil } from './support/wait.js';
 
 const SCRIPT = join(import.meta.dirname, 'support/launch-tracker.ts');
@@ -27,14 +28,15 @@ const alive = (pid: number): boolean => {
 describe('test harness temp dirs', () => {
   let redisServer: RedisServer;
   let db: MariaDbServer;
+  let stack: Stack;
 
+  // just the servers: the trackers are what these tests are about
   before(async () => {
-    [redisServer, db] = await Promise.all([startRedis({ appendonly: false }), startMariaDb()]);
+    stack = await startStack({ redisServer: { appendonly: false } });
+    ({ redisServer, db } = stack);
   });
 
-  after(async () => {
-    await Promise.all([redisServer?.cleanup(), db?.cleanup()]);
-  });
+  after(() => stack?.stop());
 
   it('removes the temp dir of a tracker that was SIGKILLed', async () => {
     const t = await TrackerProcess.start({ redisUrl: redisServer.url, mysql: db, workers: 1 });

@@ -6,10 +6,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { insertTorrents, insertUsers, makeInfoHash, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
-import { REPORT_PASSWORD, TrackerProcess } from '@oncilla/tracker/launcher';
+import { makeInfoHash } from '@oncilla/testkit';
+import { REPORT_PASSWORD, type TrackerProcess } from '@oncilla/tracker/launcher';
 import { decode, get, query, text } from './support/client.js';
 import { closedWithin, exchange, parseReplies } from './support/raw-http.js';
+import { startStack, type Stack } from './support/stack.js';
 import { waitUntil } from './support/wait.js';
 
 const pk = (c: string): string => c.repeat(32);
@@ -20,23 +21,20 @@ const CONNECTION_TIMEOUT_S = 2;
 const CLOSE_DEADLINE_MS = CONNECTION_TIMEOUT_S * 1000 + 1500;
 
 describe('HTTP faults', () => {
-  let redisServer: RedisServer;
-  let db: MariaDbServer;
+  let stack: Stack;
   let tracker: TrackerProcess;
 
   before(async () => {
-    [redisServer, db] = await Promise.all([startRedis({ appendonly: false }), startMariaDb()]);
-    const conn = await db.connect();
-    await insertUsers(conn, [{ id: 1, passkey: pk('a') }, { id: 2, passkey: pk('b') }]);
-    await insertTorrents(conn, [{ id: 1, infoHash: IH }, { id: 2, infoHash: IH_HEAD }]);
-    await conn.end();
-    tracker = await TrackerProcess.start({ redisUrl: redisServer.url, mysql: db, workers: 2, conf: { connection_timeout: CONNECTION_TIMEOUT_S } });
+    stack = await startStack({
+      redisServer: { appendonly: false },
+      users: [{ id: 1, passkey: pk('a') }, { id: 2, passkey: pk('b') }],
+      torrents: [{ id: 1, infoHash: IH }, { id: 2, infoHash: IH_HEAD }],
+      trackers: [{ workers: 2, conf: { connection_timeout: CONNECTION_TIMEOUT_S } }],
+    });
+    [tracker] = stack.trackers;
   });
 
-  after(async () => {
-    await tracker?.stop();
-    await Promise.all([redisServer?.cleanup(), db?.cleanup()]);
-  });
+  after(() => stack?.stop());
 
   const connect = (host = '127.0.0.1'): Promise<net.Socket> =>
     new Promise((resolve, reject) => {

@@ -8,10 +8,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { Redis } from 'ioredis';
-import { SITE_PASSWORD, TrackerProcess } from '@oncilla/tracker/launcher';
-import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
+import { SITE_PASSWORD, type TrackerProcess } from '@oncilla/tracker/launcher';
+import { makeInfoHash, makePasskey } from '@oncilla/testkit';
 import { decode, pct, query, text } from './support/client.js';
+import { startStack, type Stack } from './support/stack.js';
 import { waitUntil } from './support/wait.js';
 
 const IH = makeInfoHash(1);
@@ -82,30 +82,28 @@ async function allWithin(lines: WorkerLine[], since: number, ask: (l: WorkerLine
 }
 
 describe('site updates reach every worker of every cluster within a second', () => {
-  let redisServer: RedisServer;
-  let db: MariaDbServer;
+  let stack: Stack;
   let a: TrackerProcess;
   let b: TrackerProcess;
-  let redis: Redis;
   let lines: WorkerLine[] = [];
   let user = 100;
 
   before(async () => {
-    [redisServer, db] = await Promise.all([startRedis({ appendonly: true }), startMariaDb()]);
-    const conn = await db.connect();
-    await insertUsers(conn, [{ id: 1, passkey: makePasskey(1) }]);
-    await insertTorrents(conn, [{ id: 1, infoHash: IH }]);
-    await conn.end();
-    redis = new Redis(redisServer.url);
-    a = await TrackerProcess.start({ redisUrl: redisServer.url, mysql: db, workers: 2, conf: { keepalive_timeout: 60 } });
-    b = await TrackerProcess.start({ redisUrl: redisServer.url, mysql: db, workers: 2, conf: { keepalive_timeout: 60, flush: 0 } });
+    stack = await startStack({
+      redisServer: { appendonly: true },
+      users: [{ id: 1, passkey: makePasskey(1) }],
+      torrents: [{ id: 1, infoHash: IH }],
+      trackers: [
+        { workers: 2, conf: { keepalive_timeout: 60 } },
+        { workers: 2, conf: { keepalive_timeout: 60, flush: 0 } },
+      ],
+    });
+    [a, b] = stack.trackers;
   });
 
   after(async () => {
     for (const l of lines) l.close();
-    redis?.disconnect();
-    await Promise.all([a?.stop(), b?.stop()]);
-    await Promise.all([redisServer?.cleanup(), db?.cleanup()]);
+    await stack?.stop();
   });
 
   const connect = async (): Promise<void> => {
@@ -177,16 +175,16 @@ describe('site updates reach every worker of every cluster within a second', () 
   });
 
   it('after a worker loses its connection to the change feed', async () => {
-    const list = await redis.call('CLIENT', 'LIST') as string;
+    const list = await stack.redis.call('CLIENT', 'LIST') as string;
     const feeds = list.split('\n').filter((l) => / name=oncilla-feed:/.test(l)).map((l) => /\bid=(\d+)/.exec(l)?.[1]);
     assert.equal(feeds.length, 4, 'one feed connection per worker');
-    for (const id of feeds) await redis.call('CLIENT', 'KILL', 'ID', String(id));
+    for (const id of feeds) await stack.redis.call('CLIENT', 'KILL', 'ID', String(id));
     await addThenRemove();
   });
 
   it('after Redis restarts', async () => {
-    await redisServer.kill();
-    await redisServer.restart();
+    await stack.redisServer.kill();
+    await stack.redisServer.restart();
     // the workers reconnect by themselves; an update made now must reach all of them in time
     await waitUntil('every worker to answer again', async () => {
       const r = await Promise.all(lines.map((l) => l.reason(makePasskey(1), 1).catch(() => 'down')));
@@ -196,7 +194,7 @@ describe('site updates reach every worker of every cluster within a second', () 
   });
 
   it('answers "temporarily unavailable", not from old lists, while the feed cannot be read', async () => {
-    redisServer.pause();
+    stack.redisServer.pause();
     try {
       // within a second of Redis stopping, every worker refuses to answer from its lists
       const stopped = Date.now();
@@ -208,7 +206,7 @@ describe('site updates reach every worker of every cluster within a second', () 
         }
       }));
     } finally {
-      redisServer.resume();
+      stack.redisServer.resume();
     }
     await waitUntil('the workers to answer again', async () => (await Promise.all(lines.map((l) => l.reason(makePasskey(1), 1)))).every((x) => x === undefined), 10000);
   });

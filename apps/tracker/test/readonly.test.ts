@@ -1,35 +1,29 @@
 /** readonly = 1: the tracker answers as usual but writes nothing to MySQL. */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
-import { insertTorrents, insertUsers, makeInfoHash, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
+import { makeInfoHash } from '@oncilla/testkit';
 import { keySchema } from '@oncilla/swarm-store';
 import { allFlushed } from './support/flushed.js';
-import { TrackerProcess } from '@oncilla/tracker/launcher';
+import type { TrackerProcess } from '@oncilla/tracker/launcher';
 import { decode, get, query } from './support/client.js';
+import { startStack, type Stack } from './support/stack.js';
 
 const IH = makeInfoHash(1);
-let redisServer: RedisServer;
-let db: MariaDbServer;
+let stack: Stack;
 let tracker: TrackerProcess;
-let redis: Redis;
 
 before(async () => {
-  [redisServer, db] = await Promise.all([startRedis({ appendonly: false }), startMariaDb()]);
-  const conn = await db.connect();
-  await insertUsers(conn, [{ id: 1, passkey: 'a'.repeat(32) }, { id: 2, passkey: 'b'.repeat(32) }]);
-  await insertTorrents(conn, [{ id: 1, infoHash: IH }]);
-  await conn.end();
-  tracker = await TrackerProcess.start({ redisUrl: redisServer.url, mysql: db, workers: 1, conf: { readonly: 1, schedule_interval: 1 } });
-  redis = new Redis(redisServer.url);
+  stack = await startStack({
+    redisServer: { appendonly: false },
+    users: [{ id: 1, passkey: 'a'.repeat(32) }, { id: 2, passkey: 'b'.repeat(32) }],
+    torrents: [{ id: 1, infoHash: IH }],
+    trackers: [{ workers: 1, conf: { readonly: 1, schedule_interval: 1 } }],
+  });
+  [tracker] = stack.trackers;
 });
 
-after(async () => {
-  redis?.disconnect();
-  await tracker?.stop();
-  await Promise.all([redisServer?.cleanup(), db?.cleanup()]);
-});
+after(() => stack?.stop());
 
 it('answers announces but records nothing for MySQL and writes nothing there', async () => {
   const announce = async (pk: string, p: Record<string, string | number>) =>
@@ -38,11 +32,11 @@ it('answers announces but records nothing for MySQL and writes nothing there', a
   await announce('b', { peer_id: '-TS0001-000000000002', event: 'started', left: 100, uploaded: 0, downloaded: 0 });
   const d = await announce('b', { peer_id: '-TS0001-000000000002', event: 'completed', left: 0, uploaded: 50, downloaded: 100 });
   assert.deepEqual([d.complete, d.incomplete, d.downloaded], [2, 0, 1], 'the swarm works as usual');
-  assert.equal(await allFlushed(redis), true, 'nothing pending');
-  const expiries = await Promise.all(keySchema('oncilla:').shards().map((s) => redis.exists(s.expiries)));
+  assert.equal(await allFlushed(stack.redis), true, 'nothing pending');
+  const expiries = await Promise.all(keySchema('oncilla:').shards().map((s) => stack.redis.exists(s.expiries)));
   assert.ok(expiries.every((n) => n === 0), 'no token to expire');
   await tracker.stop();
-  const conn = await db.connect();
+  const conn = await stack.db.connect();
   try {
     const [users] = await conn.query<RowDataPacket[]>('SELECT SUM(Uploaded) + SUM(Downloaded) AS n FROM users_main');
     assert.equal(Number(users[0].n), 0);

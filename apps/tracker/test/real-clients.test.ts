@@ -19,13 +19,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bencode from 'bencode';
-import { Redis } from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
-import { freePort, insertTorrents, insertUsers, makePasskey, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
-import { TrackerProcess } from '@oncilla/tracker/launcher';
+import { freePort, makePasskey } from '@oncilla/testkit';
+import type { TrackerProcess } from '@oncilla/tracker/launcher';
 import { hashFile, torrentFile, type TorrentInfo } from '../src/torrent-file.js';
 import { decode, get, query } from './support/client.js';
 import { waitFlushed } from './support/flushed.js';
+import { startStack, type Stack } from './support/stack.js';
 import { waitUntil } from './support/wait.js';
 import { aria2Binary, aria2Options, killAll, libtorrentPython, mktorrentBinary, RealClient } from './support/real-client.js';
 
@@ -56,10 +56,8 @@ let aria2c: string;
 let python: string;
 let mktorrent: string;
 let root: string;
-let redisServer: RedisServer;
-let db: MariaDbServer;
+let stack: Stack;
 let tracker: TrackerProcess;
-let redis: Redis;
 const swarms: Swarm[] = [];
 
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -81,29 +79,23 @@ before(async () => {
 
   root = mkdtempSync(join(tmpdir(), 'oncilla-real-clients-'));
   swarms.push(await makeSwarm(1), await makeSwarm(2));
-  [redisServer, db] = await Promise.all([startRedis(), startMariaDb({ sqlMode: 'gazelle' })]);
-  const conn = await db.connect();
-  await insertUsers(conn, [ALICE, BOB, CAROL, DAVE]);
-  await insertTorrents(conn, swarms.map((s) => ({ id: s.id, infoHash: s.torrent.infoHash, size: SIZE })));
-  await conn.end();
-  tracker = await TrackerProcess.start({
-    redisUrl: redisServer.url,
-    mysql: db,
-    conf: { allow_private_peers: 1, schedule_interval: 1 },
+  stack = await startStack({
+    db: { sqlMode: 'gazelle' },
+    users: [ALICE, BOB, CAROL, DAVE],
+    torrents: swarms.map((s) => ({ id: s.id, infoHash: s.torrent.infoHash, size: SIZE })),
+    trackers: [{ conf: { allow_private_peers: 1, schedule_interval: 1 } }],
   });
-  redis = new Redis(redisServer.url);
+  [tracker] = stack.trackers;
 });
 
 after(async () => {
   await killAll(); // no client survives the test, whatever failed
-  redis?.disconnect();
-  await tracker?.stop();
-  await Promise.all([redisServer?.cleanup(), db?.cleanup()]);
+  await stack?.stop();
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
 async function rows(sql: string, values: unknown[] = []): Promise<RowDataPacket[]> {
-  const conn = await db.connect();
+  const conn = await stack.db.connect();
   try {
     const [r] = await conn.query<RowDataPacket[]>(sql, values);
     return r;
@@ -237,7 +229,7 @@ it('aria2c (alice) seeds, libtorrent (bob) downloads; both credited in the datab
   seeder.signal('SIGINT');
   assert.equal((await seeder.waitExit(15_000)).signal, null, seeder.describe());
   await waitPeerCounts(s, [0, 0], 'both peers to leave the swarm', [seeder, leecher], 10_000);
-  await waitFlushed(redis);
+  await waitFlushed(stack.redis);
 
   await checkDatabase(t, s, ALICE, BOB, [/^aria2\//, /^libtorrent\//], {
     libtorrent: { total_payload_download: ltFinal.total_payload_download, total_redundant_bytes: ltFinal.total_redundant_bytes, total_failed_bytes: ltFinal.total_failed_bytes },
@@ -259,7 +251,7 @@ it('libtorrent (carol) seeds, aria2c (dave) downloads; both credited in the data
   assert.equal(sha256(join(s.dir, 'leech', 'payload.bin')), sha256(s.payload), "dave has carol's file, byte for byte");
   const ltFinal = await stopLibtorrent(seeder);
   await waitPeerCounts(s, [0, 0], 'both peers to leave the swarm', [seeder, leecher], 10_000);
-  await waitFlushed(redis);
+  await waitFlushed(stack.redis);
 
   await checkDatabase(t, s, CAROL, DAVE, [/^libtorrent\//, /^aria2\//], {
     libtorrent: { total_payload_upload: ltFinal.total_payload_upload },

@@ -7,10 +7,10 @@
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
+import { makeInfoHash, makePasskey } from '@oncilla/testkit';
 import { REPORT_PASSWORD, TrackerProcess } from '@oncilla/tracker/launcher';
 import { decode, get, query, text } from './support/client.js';
+import { startStack, type Stack } from './support/stack.js';
 import { waitUntil } from './support/wait.js';
 
 const IH = makeInfoHash(1);
@@ -18,36 +18,33 @@ const USERS = Array.from({ length: 4 }, (_, i) => ({ uid: i + 1, passkey: makePa
 const UNAVAILABLE = 'The tracker is temporarily unavailable.';
 
 describe('Redis faults', () => {
-  let redisServer: RedisServer;
-  let db: MariaDbServer;
-  let redis: Redis;
+  let stack: Stack;
   const trackers: TrackerProcess[] = [];
 
   before(async () => {
-    // no persistence: a restart comes back empty, as a Redis without AOF or RDB does
-    [redisServer, db] = await Promise.all([startRedis({ appendonly: false }), startMariaDb()]);
-    const conn = await db.connect();
-    await insertUsers(conn, USERS.map((u) => ({ id: u.uid, passkey: u.passkey })));
-    await insertTorrents(conn, [{ id: 1, infoHash: IH }]);
-    await conn.end();
-    redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
-    redis.on('error', () => undefined);
+    stack = await startStack({
+      // no persistence: a restart comes back empty, as a Redis without AOF or RDB does
+      redisServer: { appendonly: false },
+      redis: { maxRetriesPerRequest: null },
+      users: USERS.map((u) => ({ id: u.uid, passkey: u.passkey })),
+      torrents: [{ id: 1, infoHash: IH }],
+    });
+    stack.redis.on('error', () => undefined);
   });
 
   after(async () => {
-    redis?.disconnect();
     for (const t of trackers) if (t.child.exitCode === null && t.child.signalCode === null) t.child.kill('SIGKILL');
-    await Promise.all([redisServer?.cleanup(), db?.cleanup()]);
+    await stack?.stop();
   });
 
   /** A tracker with a key prefix of its own; stopped after the test however it ends. */
   const start = async (ctx: TestContext, conf: Record<string, string | number> = {}): Promise<TrackerProcess> => {
     const t = await TrackerProcess.start({
-      redisUrl: redisServer.url, mysql: db, workers: 2, conf: { redis_key_prefix: `rf-${randomBytes(4).toString('hex')}:`, ...conf },
+      redisUrl: stack.redisServer.url, mysql: stack.db, workers: 2, conf: { redis_key_prefix: `rf-${randomBytes(4).toString('hex')}:`, ...conf },
     });
     trackers.push(t);
     ctx.after(async () => {
-      if (redisServer.paused) redisServer.resume();
+      if (stack.redisServer.paused) stack.redisServer.resume();
       await t.stop();
     });
     return t;
@@ -83,10 +80,10 @@ describe('Redis faults', () => {
       const probe = (async () => {
         while (!stop) readiness.add(await ready(t).catch(() => 0));
       })();
-      if (how === 'FLUSHALL') await redis.flushall();
+      if (how === 'FLUSHALL') await stack.redis.flushall();
       else {
-        await redisServer.kill();
-        await redisServer.restart();
+        await stack.redisServer.kill();
+        await stack.redisServer.restart();
       }
       const lost = await t.waitFor((l) => String(l.msg).startsWith('Redis lost the lists'));
       assert.equal(lost.level, 50, 'logged as an error');
@@ -109,7 +106,7 @@ describe('Redis faults', () => {
     const t = await start(ctx, { workers: 1, redis_timeout: TIMEOUT_MS, max_inflight_requests: CAP });
     assert.equal((await announce(t, 0)).reason, '');
     assert.equal(await ready(t), 200);
-    redisServer.pause();
+    stack.redisServer.pause();
     // A burst right away, while the worker's lists are still fresh: CAP of these wait on Redis
     // (until the timeout), the rest are refused at once.
     const burst = await Promise.all(Array.from({ length: 12 }, (_, i) => announce(t, 100 + i)));
@@ -127,7 +124,7 @@ describe('Redis faults', () => {
     const later = await Promise.all(Array.from({ length: 8 }, (_, i) => announce(t, 200 + i)));
     assert.deepEqual(new Set(later.map((r) => r.reason)), new Set([UNAVAILABLE]));
     assert.ok(Math.max(...later.map((r) => r.ms)) < TIMEOUT_MS, `at once: ${later.map((r) => r.ms).join(' ')} ms`);
-    redisServer.resume();
+    stack.redisServer.resume();
     await waitUntil('announces to succeed and /ready to say ready again', async () => (await announce(t, 300)).reason === '' && (await ready(t)) === 200, 10000);
     assert.equal(await metric(t, 'oncilla_requests_in_flight'), 0);
   });

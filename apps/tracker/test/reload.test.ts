@@ -7,9 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { insertTokens, insertTorrents, insertUsers, makeInfoHash, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
-import { TrackerProcess } from '@oncilla/tracker/launcher';
+import { insertTokens, insertTorrents, insertUsers, makeInfoHash } from '@oncilla/testkit';
+import type { TrackerProcess } from '@oncilla/tracker/launcher';
 import { decode, get, query, text } from './support/client.js';
+import { startStack, type Stack } from './support/stack.js';
 import { eventually } from './support/wait.js';
 
 const pk = (c: string): string => c.repeat(32);
@@ -17,8 +18,7 @@ const IH = makeInfoHash(1);
 const LATER = makeInfoHash(2);
 
 describe('reloads and the site callback', () => {
-  let redisServer: RedisServer;
-  let db: MariaDbServer;
+  let stack: Stack;
   let tracker: TrackerProcess;
   let site: http.Server;
   const siteHits: Array<{ status: number; url: string; at: number }> = [];
@@ -32,22 +32,19 @@ describe('reloads and the site callback', () => {
     });
     await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
     const sitePort = (site.address() as { port: number }).port;
-    [redisServer, db] = await Promise.all([startRedis({ appendonly: false }), startMariaDb()]);
-    const conn = await db.connect();
-    await insertUsers(conn, [{ id: 1, passkey: pk('a') }, { id: 2, passkey: pk('b') }]);
-    await insertTorrents(conn, [{ id: 1, infoHash: IH }]);
-    await insertTokens(conn, [{ userId: 2, torrentId: 1 }]);
-    await conn.end();
-    tracker = await TrackerProcess.start({
-      redisUrl: redisServer.url, mysql: db, workers: 2,
-      conf: { site_host: '127.0.0.1', site_port: sitePort, schedule_interval: 1 },
+    stack = await startStack({
+      redisServer: { appendonly: false },
+      users: [{ id: 1, passkey: pk('a') }, { id: 2, passkey: pk('b') }],
+      torrents: [{ id: 1, infoHash: IH }],
+      tokens: [{ userId: 2, torrentId: 1 }],
+      trackers: [{ workers: 2, conf: { site_host: '127.0.0.1', site_port: sitePort, schedule_interval: 1 } }],
     });
+    [tracker] = stack.trackers;
   });
 
   after(async () => {
-    await tracker?.stop();
+    await stack?.stop();
     site?.close();
-    await Promise.all([redisServer?.cleanup(), db?.cleanup()]);
   });
 
   const announce = async (passkey: string, p: Record<string, string | number | Buffer>) =>
@@ -88,7 +85,7 @@ describe('reloads and the site callback', () => {
   });
 
   it('SIGUSR1 reloads users and torrents from MySQL without a failed request', async () => {
-    const conn = await db.connect();
+    const conn = await stack.db.connect();
     await insertTorrents(conn, [{ id: 2, infoHash: LATER }]);
     await insertUsers(conn, [{ id: 3, passkey: pk('c') }]);
     await conn.query("UPDATE users_main SET Enabled = '0' WHERE ID = 2");
@@ -111,7 +108,7 @@ describe('reloads and the site callback', () => {
 
   it('tells the site about used-up tokens, backing off while it fails', async () => {
     // user 2 was disabled above; give the token to user 1 and let them complete
-    const conn = await db.connect();
+    const conn = await stack.db.connect();
     await insertTokens(conn, [{ userId: 1, torrentId: 2 }]);
     await conn.end();
     tracker.child.kill('SIGUSR1');
