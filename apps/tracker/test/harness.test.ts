@@ -6,24 +6,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MariaDbServer, RedisServer } from '@oncilla/testkit';
+import { isAlive as alive, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
 import { TrackerProcess } from '@oncilla/tracker/launcher';
 import { startStack, type Stack } from './support/stack.js';
 import { waitUntil } from './support/wait.js';
 
 const SCRIPT = join(import.meta.dirname, 'support/launch-tracker.ts');
 
-/** A zombie (exited, not yet reaped by its new parent) counts as gone. */
-const alive = (pid: number): boolean => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
-  } catch {
-    return false;
-  }
-};
 
 describe('test harness temp dirs', () => {
   let redisServer: RedisServer;
