@@ -32,7 +32,10 @@ export function freePort(): Promise<number> {
 }
 
 export interface TrackerOptions {
-  redisUrl: string;
+  /** One Redis; or give redisCluster. */
+  redisUrl?: string;
+  /** Seed nodes (`host:port`) of a Redis Cluster, instead of redisUrl. */
+  redisCluster?: readonly string[];
   mysql: { host: string; port: number; user: string; password: string; database: string };
   workers?: number;
   /** Extra ocelot.conf lines, key -> value. */
@@ -107,7 +110,7 @@ export class TrackerProcess {
       mysql_db: o.mysql.database,
       site_password: SITE_PASSWORD,
       report_password: REPORT_PASSWORD,
-      redis_url: o.redisUrl,
+      ...(o.redisCluster ? { redis_cluster: o.redisCluster.join(',') } : { redis_url: o.redisUrl ?? 'redis://127.0.0.1:6379' }),
       workers: o.workers ?? 2,
       allow_private_peers: 1,
       keepalive_timeout: 5,

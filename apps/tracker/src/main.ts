@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { ConfigError, loadConfig, parseArgs } from '@oncilla/config';
 import { runPrimary } from './primary.js';
+import { RedisTopologyError } from './redis-client.js';
 import { runWorker } from './worker.js';
 
 async function main(): Promise<void> {
@@ -29,6 +30,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof RedisTopologyError) {
+    console.error(err.message);
+    process.exit(2);
+  }
   console.error(err instanceof Error ? err.stack : err);
   process.exit(1);
 });

@@ -11,7 +11,7 @@ import { ClusterStatsBook } from './primary/cluster-stats.js';
 import { ListKeeper } from './primary/lists.js';
 import { Reaper } from './primary/reaper.js';
 import { send, Supervisor } from './primary/supervisor.js';
-import { connectRedis, createRedis } from './redis-client.js';
+import { checkRedisTopology, connectRedis, createRedis, describeRedis } from './redis-client.js';
 import { reloadedConfig } from './reload.js';
 import { TokenExpiryCallback } from './token-callback.js';
 
@@ -31,7 +31,8 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
   for (const w of warnings) log.warn(w);
   log.info({ config: redactedConfig(config) }, 'Oncilla starting');
 
-  const redis = createRedis(config.redisUrl, log, { name: `oncilla-primary:${process.pid}`, commandTimeoutMs: 15_000 });
+  await checkRedisTopology(config);
+  const redis = createRedis(config, log, { name: `oncilla-primary:${process.pid}`, commandTimeoutMs: 15_000 });
   await connectRedis(redis, log);
   const keys = keySchema(config.redisKeyPrefix);
   const store = new RedisPeerStore(redis, config.redisKeyPrefix, { readonly: config.readonly });
@@ -114,7 +115,7 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
     torrents: lists.counts?.torrents,
     tokens: lists.counts?.tokens,
     whitelist: lists.counts?.whitelist,
-    redis: redisTarget(config.redisUrl),
+    redis: describeRedis(config),
     mysql: `${describeEndpoint(mysqlAt)}/${config.mysql.database}`,
   }, 'tracker ready');
 
@@ -207,15 +208,4 @@ function serveMetrics(at: { host: string; port: number }, book: ClusterStatsBook
     void control.peerCounts().catch(() => undefined).then((peers) =>
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderMetrics(stats, peers, Math.floor(Date.now() / 1000))));
   }).listen(at.port, at.host, () => log.info(`metrics on http://${at.host}:${at.port}/metrics`)).unref();
-}
-
-/** host:port/db of the Redis URL, without credentials, for the start-up summary. */
-function redisTarget(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.protocol === 'unix:') return `unix:${u.pathname}`;
-    return `${u.hostname}:${u.port || 6379}${u.pathname && u.pathname !== '/' ? u.pathname : ''}`;
-  } catch {
-    return 'redis';
-  }
 }

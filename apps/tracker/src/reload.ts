@@ -13,6 +13,7 @@ export function reloadedConfig(old: Config, next: Config): { config: Config; cha
     maxConnections: old.maxConnections,
     mysql: old.mysql,
     redisUrl: old.redisUrl,
+    redisCluster: old.redisCluster,
     redisKeyPrefix: old.redisKeyPrefix,
     redisAutoPipelining: old.redisAutoPipelining,
     workers: old.workers,

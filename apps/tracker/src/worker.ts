@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { ListenOptions, Server as NetServer } from 'node:net';
 import type { Config } from '@oncilla/config';
+import { Cluster } from 'ioredis';
 import { parseCidrList } from '@oncilla/protocol';
 import { channelTarget, FeedFollower, keySchema, RedisPeerStore, ScriptChannel, SiteControl, SiteLists } from '@oncilla/swarm-store';
 import type { FastifyInstance } from 'fastify';
@@ -15,7 +16,8 @@ import { emptySnapshot, WorkerStats, type ClusterStats } from './http/stats.js';
 import { handleUpdate } from './http/update.js';
 import { createLogger } from './logger.js';
 import { isPrimaryMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
-import { createRedis, connectRedis } from './redis-client.js';
+import { createRedis, connectRedis, isClusterTopology } from './redis-client.js';
+import { ClusterHealth } from './cluster-health.js';
 import { handlerSettings } from './settings.js';
 
 function sendToPrimary(m: WorkerMessage): void {
@@ -129,14 +131,18 @@ const LISTS_MAX_AGE_MS = 800;
 export async function runWorker(): Promise<void> {
   let config = await firstConfig();
   const log = createLogger(config.logLevel, 'worker');
-  const redis = createRedis(config.redisUrl, log, { name: `oncilla-worker:${process.pid}`, autoPipelining: config.redisAutoPipelining, commandTimeoutMs: config.redisTimeout });
-  const feedRedis = createRedis(config.redisUrl, log, { name: `oncilla-feed:${process.pid}` });
-  // the announce's own connection (one Redis; a third of ioredis' CPU per call)
-  const channel = new ScriptChannel(channelTarget(config.redisUrl), config.redisTimeout, `oncilla-announce:${process.pid}`, (up, why) => {
+  const redis = createRedis(config, log, { name: `oncilla-worker:${process.pid}`, autoPipelining: config.redisAutoPipelining, commandTimeoutMs: config.redisTimeout });
+  const feedRedis = createRedis(config, log, { name: `oncilla-feed:${process.pid}` });
+  // the announce's own connection to one Redis (a third of ioredis' CPU per call); on a cluster
+  // the announce goes through the cluster client, which sends it to the torrent's master
+  const channel = isClusterTopology(config) ? undefined : new ScriptChannel(channelTarget(config.redisUrl), config.redisTimeout, `oncilla-announce:${process.pid}`, (up, why) => {
     if (up) log.info('announce connection to Redis ready');
     else log.warn({ err: why }, 'announce connection to Redis lost; reconnecting');
   });
-  await Promise.all([connectRedis(redis, log), connectRedis(feedRedis, log), channel.connect()]);
+  await Promise.all([connectRedis(redis, log), connectRedis(feedRedis, log), channel?.connect()]);
+  // a cluster is ready when every slot has a master that answers
+  const health = redis instanceof Cluster ? new ClusterHealth(redis) : undefined;
+  health?.start();
   const keys = keySchema(config.redisKeyPrefix);
   const lists = new SiteLists();
   const follower = new FeedFollower(feedRedis, keys.global, lists, {
@@ -187,8 +193,9 @@ export async function runWorker(): Promise<void> {
     // a Redis that does not answer leaves the peer gauges out; the rest still shows
     metrics: async () => renderMetrics(cluster, await control.peerCounts().catch(() => undefined), Math.floor(Date.now() / 1000)),
     // ready: a round trip to Redis (the feed's last read) succeeded within LISTS_MAX_AGE_MS, so
-    // a Redis that hangs with its connection open is not ready either
-    ready: listsFresh,
+    // a Redis that hangs with its connection open is not ready either; on a cluster, every slot
+    // has a master that answers as well
+    ready: () => listsFresh() && (health?.healthy() ?? true),
     timeouts: config,
   };
   const app = buildApp(appDeps);
@@ -228,7 +235,8 @@ export async function runWorker(): Promise<void> {
     await Promise.all(doors.map((d) => d.close()));
     await app.close();
     await follower.stop();
-    await Promise.all([redis.quit().catch(() => undefined), feedRedis.quit().catch(() => undefined), channel.close()]);
+    health?.stop();
+    await Promise.all([redis.quit().catch(() => undefined), feedRedis.quit().catch(() => undefined), channel?.close()]);
     process.exit(0);
   }
 

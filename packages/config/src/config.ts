@@ -51,6 +51,8 @@ export interface Config {
   /** Accepted, unused: Oncilla logs to stdout. */
   readonly logDir: string;
   readonly redisUrl: string;
+  /** Empty: one Redis at redisUrl; else seed nodes of a Redis Cluster. */
+  readonly redisCluster: readonly HostPort[];
   readonly redisKeyPrefix: string;
   readonly redisAutoPipelining: boolean;
   readonly workers: number;
@@ -118,6 +120,7 @@ export function buildConfig(v: ConfigValues): Config {
     readonly: v.readonly,
     logDir: v.log_dir,
     redisUrl: v.redis_url,
+    redisCluster: Object.freeze(v.redis_cluster.map((n) => Object.freeze({ host: n.host, port: n.port }))),
     redisKeyPrefix: v.redis_key_prefix,
     redisAutoPipelining: v.redis_auto_pipelining,
     workers: v.workers,

@@ -35,6 +35,7 @@ const CONFIG_FIELDS: { readonly [K in keyof ConfigValues]: (c: Config) => unknow
   readonly: (c) => c.readonly,
   log_dir: (c) => c.logDir,
   redis_url: (c) => c.redisUrl,
+  redis_cluster: (c) => c.redisCluster,
   redis_key_prefix: (c) => c.redisKeyPrefix,
   workers: (c) => c.workers,
   allow_private_peers: (c) => c.allowPrivatePeers,

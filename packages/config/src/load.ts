@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { adviseOn } from './advice.js';
 import { buildConfig, type Config } from './config.js';
 import { ConfigError } from './errors.js';
-import { applyEnv, applyFile, defaultSettings, type SourceReport } from './sources.js';
+import type { ConfigValues } from './schema.js';
+import { applyEnv, applyFile, defaultSettings, type RawSettings, type SourceReport } from './sources.js';
 import { validateSettings } from './validate.js';
 
 export interface LoadConfigOptions {
@@ -23,6 +24,19 @@ export interface LoadedConfig {
   source: { file?: string };
 }
 
+/** One Redis or a cluster, never both: a redis_url left over next to redis_cluster would be ignored silently. */
+function checkRedisTopology(settings: RawSettings, values: ConfigValues | undefined, report: SourceReport): void {
+  const url = settings.get('redis_url');
+  const cluster = settings.get('redis_cluster');
+  if (!values || values.redis_cluster.length === 0 || url === undefined || url.origin === 'default') return;
+  report.problems.push({
+    key: 'redis_cluster',
+    origin: cluster?.origin,
+    message: `redis_url (from ${url.origin}) and redis_cluster (from ${cluster?.origin ?? 'default'}) are both set: ` +
+      'set redis_url for one Redis or redis_cluster for a Redis Cluster, not both',
+  });
+}
+
 const readUtf8 = (path: string): string => readFileSync(path, 'utf8');
 
 /** @throws ConfigError listing every invalid key and an unreadable file. */
@@ -32,6 +46,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   const file = applyFile(settings, opts.configPath, opts.readFile ?? readUtf8, report);
   applyEnv(settings, opts.env ?? process.env, report);
   const values = validateSettings(settings, report.problems);
+  checkRedisTopology(settings, values, report);
   if (values === undefined || report.problems.length > 0) throw new ConfigError(report.problems);
   const config = buildConfig(values);
   return {

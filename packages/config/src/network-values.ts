@@ -104,6 +104,28 @@ function parsePort(text: string): number | undefined {
   return n >= 1 && n <= 65535 ? n : undefined;
 }
 
+/** `host:port` or `[ipv6]:port`; a reason when it is not one. */
+function parseHostPort(raw: string): { ok: true; value: HostPort } | { ok: false; reason?: string } {
+  let hostPart: string;
+  let portPart: string;
+  if (raw.startsWith('[')) {
+    const close = raw.indexOf(']:');
+    if (close < 0) return { ok: false };
+    hostPart = raw.slice(1, close);
+    portPart = raw.slice(close + 2);
+    if (isIP(hostPart) !== 6) return { ok: false, reason: 'the bracketed part must be an IPv6 address' };
+  } else {
+    const colon = raw.lastIndexOf(':');
+    if (colon < 0) return { ok: false, reason: 'missing :port' };
+    hostPart = raw.slice(0, colon);
+    portPart = raw.slice(colon + 1);
+    if (hostPart.includes(':')) return { ok: false, reason: 'put an IPv6 address in brackets' };
+    if (!isHostOrIp(hostPart)) return { ok: false };
+  }
+  const port = parsePort(portPart);
+  return port === undefined ? { ok: false } : { ok: true, value: { host: hostPart, port } };
+}
+
 /** metrics_listen: blank (null) or `host:port` / `[ipv6]:port`. */
 export function optionalHostPort(): ValueType<HostPort | null> {
   return {
@@ -111,24 +133,27 @@ export function optionalHostPort(): ValueType<HostPort | null> {
     validation: 'blank, or host:port / [IPv6]:port with a port from 1 to 65535',
     parse(raw) {
       if (raw === '') return ok(null);
-      let hostPart: string;
-      let portPart: string;
-      if (raw.startsWith('[')) {
-        const close = raw.indexOf(']:');
-        if (close < 0) return fail();
-        hostPart = raw.slice(1, close);
-        portPart = raw.slice(close + 2);
-        if (isIP(hostPart) !== 6) return fail('the bracketed part must be an IPv6 address');
-      } else {
-        const colon = raw.lastIndexOf(':');
-        if (colon < 0) return fail('missing :port');
-        hostPart = raw.slice(0, colon);
-        portPart = raw.slice(colon + 1);
-        if (hostPart.includes(':')) return fail('put an IPv6 address in brackets');
-        if (!isHostOrIp(hostPart)) return fail();
+      const r = parseHostPort(raw);
+      return r.ok ? ok(r.value) : fail(r.reason);
+    },
+    secret: false,
+    show: showPlain,
+  };
+}
+
+/** redis_cluster: blank (none) or host:port entries separated by commas or spaces. */
+export function hostPortList(): ValueType<readonly HostPort[]> {
+  return {
+    type: 'list',
+    validation: 'blank, or host:port / [IPv6]:port entries separated by commas or spaces',
+    parse(raw) {
+      const out: HostPort[] = [];
+      for (const entry of raw.split(/[\s,]+/).filter((e) => e !== '')) {
+        const r = parseHostPort(entry);
+        if (!r.ok) return fail(`entry ${quote(entry)}${r.reason ? `: ${r.reason}` : ' is not host:port'}`);
+        out.push(r.value);
       }
-      const port = parsePort(portPart);
-      return port === undefined ? fail() : ok({ host: hostPart, port });
+      return ok(out);
     },
     secret: false,
     show: showPlain,

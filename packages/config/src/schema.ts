@@ -3,7 +3,7 @@
 
 import { availableParallelism } from 'node:os';
 import { anyText, bool, checkedText, oneOf, sharedSecret, uint } from './basic-values.js';
-import { cidrList, host, listenHosts, optionalHostPort } from './network-values.js';
+import { cidrList, host, hostPortList, listenHosts, optionalHostPort } from './network-values.js';
 import { redisUrl } from './redis-url.js';
 import { CONTROL_CHARS, type Parsed, type ValueType } from './value-type.js';
 
@@ -239,7 +239,14 @@ export const CONFIG_KEYS = [
   oncilla('redis_url', redisUrl(), {
     default: 'redis://127.0.0.1:6379',
     reloadable: false,
-    description: 'Redis holding the shared swarm state.',
+    description: 'Redis holding the shared swarm state (one Redis; for a Redis Cluster set redis_cluster instead).',
+  }),
+  oncilla('redis_cluster', hostPortList(), {
+    default: '',
+    reloadable: false,
+    description:
+      'Blank: one Redis at redis_url. Else some nodes of a Redis Cluster (host:port, comma-separated) to discover it from; ' +
+      'redis_url must then be left unset.',
   }),
   oncilla('redis_key_prefix', keyPrefix, {
     default: 'oncilla:',

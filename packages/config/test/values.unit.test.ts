@@ -129,6 +129,30 @@ test('metrics_listen: malformed values are errors', () => {
   assertRejected('metrics_listen', '[1.2.3.4]:9100', /IPv6/);
 });
 
+// ---- redis_cluster ----
+
+test('redis_cluster: blank (one Redis) or host:port entries, commas or spaces between them', () => {
+  assert.deepEqual(cfg({}).redisCluster, []);
+  assert.deepEqual(cfg({ TRACKER_REDIS_CLUSTER: 'r1:7000,r2:7001 , [::1]:7002 10.0.0.3:7003' }).redisCluster, [
+    { host: 'r1', port: 7000 }, { host: 'r2', port: 7001 }, { host: '::1', port: 7002 }, { host: '10.0.0.3', port: 7003 },
+  ]);
+});
+
+test('redis_cluster: a malformed entry is an error naming it', () => {
+  assertRejected('redis_cluster', 'r1:7000,r2', /entry "r2": missing :port/);
+  assertRejected('redis_cluster', 'r1:70000', /entry "r1:70000" is not host:port/);
+  assertRejected('redis_cluster', 'redis://r1:7000', /entry "redis:\/\/r1:7000"/);
+});
+
+test('redis_url and redis_cluster together stop the start, naming both and where each came from', () => {
+  const err = configError(() => load({ TRACKER_REDIS_CLUSTER: 'r1:7000' }, 'redis_url = redis://r:6379\n'));
+  assert.equal(err.problems.length, 1);
+  assert.equal(err.problems[0].key, 'redis_cluster');
+  assert.match(err.problems[0].message, /redis_url \(from \/t\.conf line 1\) and redis_cluster \(from environment variable TRACKER_REDIS_CLUSTER\) are both set/);
+  // redis_url at its default does not count as set
+  assert.deepEqual(load({ TRACKER_REDIS_CLUSTER: 'r1:7000' }).config.redisCluster, [{ host: 'r1', port: 7000 }]);
+});
+
 // ---- strings ----
 
 test('site_host and mysql_host: an IP or host name', () => {

@@ -1,5 +1,6 @@
 export * from './types.js';
 export * from './keys.js';
+export { keySlot, CLUSTER_SLOTS } from './key-slot.js';
 export * from './scripts.js';
 export * from './selection-plan.js';
 export * from './selection.js';

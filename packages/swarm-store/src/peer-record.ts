@@ -3,8 +3,8 @@
  * the field that names it and where its announce times sit. Only tests use it, to make a
  * stored announce older without waiting for the clock.
  */
-import type { Redis } from 'ioredis';
 import type { TorrentKeys } from './keys.js';
+import type { RedisClient } from './scripts.js';
 
 /** First and last announce: u32 seconds after the four 7-byte counters. */
 const FIRST_ANNOUNCE_AT = 28;
@@ -18,7 +18,7 @@ export function peerField(uid: number, peerId: Buffer | string): Buffer {
 }
 
 /** Makes a stored peer's first and last announce `seconds` older, in whichever list holds it. */
-export async function agePeerRecord(redis: Redis, keys: Pick<TorrentKeys, 'seeders' | 'leechers'>, uid: number, peerId: Buffer | string, seconds: number): Promise<void> {
+export async function agePeerRecord(redis: RedisClient, keys: Pick<TorrentKeys, 'seeders' | 'leechers'>, uid: number, peerId: Buffer | string, seconds: number): Promise<void> {
   const field = peerField(uid, peerId);
   for (const key of [keys.seeders, keys.leechers]) {
     const rec = await redis.hgetBuffer(key, field);
