@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
-import { startRedis } from '@oncilla/testkit';
+import { Cluster, Redis } from 'ioredis';
+import { startRedis, startRedisCluster } from '@oncilla/testkit';
 import { keySchema } from '../src/keys.js';
 import { loadTorrents } from '../src/list-loader.js';
 import { RedisPeerStore } from '../src/redis-peer-store.js';
@@ -30,6 +30,31 @@ for (const withChannel of [false, true]) peerStoreConformance(withChannel ? 'Red
       await channel?.close();
       redis.disconnect();
       await server.cleanup();
+    },
+  };
+});
+
+// The same suite on a Redis Cluster (3 masters, 3 replicas): every script keeps to one slot, or
+// the cluster refuses it with CROSSSLOT.
+peerStoreConformance('Redis Cluster, through the cluster client', async () => {
+  const cluster = await startRedisCluster({ appendonly: false });
+  const redis = new Cluster([...cluster.seeds], { redisOptions: { maxRetriesPerRequest: 0 } });
+  await new Promise((resolve) => redis.once('ready', resolve));
+  const removed = new Set<number>();
+  const store = new RedisPeerStore(redis, 'test:', { skipUser: (uid) => removed.has(uid) });
+  const control = new SiteControl(redis, store.keys);
+  return {
+    store,
+    reset: async () => {
+      removed.clear();
+      await Promise.all(redis.nodes('master').map((n) => n.flushall()));
+    },
+    loadTorrents: async (t) => void (await loadTorrents(redis, store.keys, t)),
+    deleteTorrent: async (ih, reason, time) => void (await control.deleteTorrent(ih, reason, time, 86400)),
+    markUserRemoved: async (id) => void removed.add(id),
+    close: async () => {
+      redis.disconnect();
+      await cluster.cleanup();
     },
   };
 });
