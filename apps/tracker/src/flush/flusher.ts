@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { applyBatches, pruneFlushLog, type Pool, type RejectedRow } from '@oncilla/database';
-import { readBatch, type FlushBatches, type KeySchema, type RedisClient, type ShardBatch } from '@oncilla/swarm-store';
+import { readBatch, syncReplicas, type FlushBatches, type KeySchema, type RedisClient, type ShardBatch } from '@oncilla/swarm-store';
 import type { Logger } from '../logger.js';
 
 export interface FlushStats {
@@ -26,6 +26,8 @@ const REJECTED_KEEP = 10_000;
  */
 const MAX_BACKOFF_MS = 5_000;
 const PRUNE_EVERY_MS = 3_600_000;
+/** How long the flush waits for replicas to confirm a cut before it gives up and retries. */
+const REPLICA_WAIT_MS = 1_000;
 
 export interface FlusherOptions {
   /** mysql_flush_timeout, in ms: one statement longer than this fails the flush. */
@@ -52,6 +54,7 @@ export class Flusher {
   #lastPrune = 0;
   #lastLagWarning = 0;
   #leader = false;
+  #replicasSeen = -1;
   /** The lag of rows pending since before this primary started counts from here. */
   readonly #startedAt = Date.now();
 
@@ -190,6 +193,7 @@ export class Flusher {
     // every shard's pending rows are in a batch now (or there were none)
     await this.batches.markCut(started);
     if (cut.length === 0) return false;
+    await this.#awaitReplicas(cut.length);
     const resumed = cut.filter((b) => !b.fresh);
     if (resumed.length) this.log.warn({ batches: resumed.map((b) => b.id) }, `resuming ${resumed.length} unfinished flush batch(es)`);
     const batches = await Promise.all(cut.map(async (b: ShardBatch) => readBatch(b.id, await this.batches.read(b))));
@@ -215,6 +219,23 @@ export class Flusher {
       await pruneFlushLog(this.pool, 7 * 86400).catch((err: Error) => this.log.warn(`pruning oncilla_flush_log failed: ${err.message}`));
     }
     return true;
+  }
+
+  /**
+   * The cut must be on the replicas before MySQL gets the rows: a replica promoted without it
+   * would still hold them as pending, and they would be flushed again under a new batch id.
+   */
+  async #awaitReplicas(batches: number): Promise<void> {
+    const sync = await syncReplicas(this.redis, REPLICA_WAIT_MS);
+    if (sync.replicated !== this.#replicasSeen) {
+      this.#replicasSeen = sync.replicated;
+      this.log.info({ masters: sync.masters, replicated: sync.replicated }, sync.replicated
+        ? `the flush waits for a replica of ${sync.replicated} of ${sync.masters} Redis master(s) to hold each cut (WAIT)`
+        : `no Redis replica connected: the flush does not wait for one`);
+    }
+    if (sync.behind.length) {
+      throw new Error(`${batches} batch(es) cut but a replica of ${sync.behind.join(', ')} did not confirm them within ${REPLICA_WAIT_MS} ms; not writing them to MySQL yet`);
+    }
   }
 
   async #setAside(r: RejectedRow): Promise<void> {

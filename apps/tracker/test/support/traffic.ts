@@ -3,7 +3,7 @@
  * the tracker last accepted. After every peer has stopped, the bytes the database must have
  * credited are exactly each peer's final counters (all peers start from 0, on a normal torrent).
  */
-import { decode, get, query } from './client.js';
+import { decode, get, query, text } from './client.js';
 
 export interface SimPeer {
   passkey: string;
@@ -20,6 +20,8 @@ export class Traffic {
   readonly peers: SimPeer[] = [];
   ok = 0;
   failed = 0;
+  /** Why announces failed: the failure reason, or the request's error. */
+  readonly reasons = new Map<string, number>();
 
   constructor(private readonly infoHash: Buffer, users: Array<{ uid: number; passkey: string }>, tag: number) {
     users.forEach((u, i) => this.peers.push({
@@ -35,14 +37,22 @@ export class Traffic {
         info_hash: this.infoHash, peer_id: p.peerId, port: p.port, uploaded: counters.up, downloaded: counters.down,
         left: 1_000_000_000, compact: 1, event,
       })}`);
-      const ok = decode(r.body)['failure reason'] === undefined;
-      if (ok) this.ok++;
-      else this.failed++;
-      return ok;
-    } catch {
-      this.failed++;
+      const reason = decode(r.body)['failure reason'];
+      if (reason === undefined) {
+        this.ok++;
+        return true;
+      }
+      this.#fail(text(reason));
+      return false;
+    } catch (err) {
+      this.#fail(`request failed: ${(err as Error).message}`);
       return false;
     }
+  }
+
+  #fail(why: string): void {
+    this.failed++;
+    this.reasons.set(why, (this.reasons.get(why) ?? 0) + 1);
   }
 
   /** Every live peer announces once, through one of the tracker URLs (round robin). */
