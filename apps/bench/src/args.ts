@@ -25,6 +25,10 @@ export interface BenchOptions {
   mysqlVia: 'socket' | 'tcp';
   /** How the tracker reaches Redis: loopback TCP (redis://) or its Unix socket (unix://). */
   redisVia: 'socket' | 'tcp';
+  /** One Redis, or a Redis Cluster of 3 masters (redis_cluster; always over TCP). */
+  redis: 'single' | 'cluster';
+  /** Replicas per master on --redis cluster. */
+  clusterReplicas: number;
   compareReadonly: boolean;
   out: string;
   /** Another running tracker driven with the same load (e.g. Ocelot), or undefined. */
@@ -77,6 +81,8 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
       flusher: { type: 'string', default: 'own' },
       'mysql-via': { type: 'string', default: 'socket' },
       'redis-via': { type: 'string', default: 'tcp' },
+      redis: { type: 'string', default: 'single' },
+      'cluster-replicas': { type: 'string', default: '0' },
       'compare-readonly': { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench-results.json' },
       target: { type: 'string' },
@@ -100,6 +106,10 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
     if (u.protocol !== 'http:') throw new Error(`--target must be an http:// URL, got ${a.target}`);
     target = `${u.protocol}//${u.host}`;
   }
+  const redis = oneOf('--redis', a.redis, ['single', 'cluster'] as const);
+  const clusterReplicas = whole('--cluster-replicas', a['cluster-replicas'], 0);
+  if (clusterReplicas > 0 && redis !== 'cluster') throw new Error('--cluster-replicas needs --redis cluster');
+  if (redis === 'cluster' && a['redis-via'] === 'socket') throw new Error('--redis cluster is reached over TCP: leave out --redis-via socket');
   const targetPids = a['target-pids'] === '' ? [] : a['target-pids'].split(',').map((p) => whole('--target-pids', p, 1));
   if (targetPids.length > 0 && target === undefined) throw new Error('--target-pids needs --target');
   const seederPct = whole('--seeder-pct', a['seeder-pct'], 0);
@@ -125,6 +135,8 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
     flusher: oneOf('--flusher', a.flusher, ['own', 'separate'] as const),
     mysqlVia: oneOf('--mysql-via', a['mysql-via'], ['socket', 'tcp'] as const),
     redisVia: oneOf('--redis-via', a['redis-via'], ['socket', 'tcp'] as const),
+    redis,
+    clusterReplicas,
     compareReadonly: a['compare-readonly'],
     out: a.out,
     target,

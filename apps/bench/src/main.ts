@@ -10,12 +10,12 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { Redis } from 'ioredis';
-import { insertTorrents, insertUsers, insertWhitelist, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
-import { REPORT_PASSWORD, TrackerProcess } from '@oncilla/tracker/launcher';
+import { insertTorrents, insertUsers, insertWhitelist, startMariaDb, type MariaDbServer } from '@oncilla/testkit';
+import { REPORT_PASSWORD, TrackerProcess, type TrackerOptions } from '@oncilla/tracker/launcher';
 import { parseBenchArgs, planRuns, type BenchOptions, type ConnectionMode, type PlannedRun } from './args.js';
 import { benchInfoHash, benchPasskey, slotCount, WHITELIST_PREFIX } from './dataset.js';
 import { cpuSeconds, cpuSecondsWithChildren, idleShare, infoField, microsPerAnnounce, parseCommandMicros, parseCommandStats, procName, rssMiB } from './proc-stats.js';
+import { startBenchRedis, type BenchRedis } from './redis-side.js';
 import { formatRatios, formatTable, throughputRatios, type RunFigures } from './report.js';
 import { failureCount, runWrk, type BenchJson, type WrkRun } from './wrk.js';
 
@@ -111,14 +111,14 @@ async function workerPids(t: TrackerProcess, count: number): Promise<number[]> {
   }
 }
 
-async function startOncilla(o: BenchOptions, redisUrl: string, db: MariaDbServer, run: PlannedRun): Promise<OncillaCluster> {
+async function startOncilla(o: BenchOptions, redis: Pick<TrackerOptions, 'redisUrl' | 'redisCluster'>, db: MariaDbServer, run: PlannedRun): Promise<OncillaCluster> {
   // mysql_host = localhost means the Unix socket (mysql_socket), as in Ocelot
   const mysqlVia: Record<string, string> = o.mysqlVia === 'socket' ? { mysql_host: 'localhost', mysql_socket: db.socketPath } : {};
   const flusher = o.flusher === 'separate' && !run.readonly
-    ? await TrackerProcess.start({ redisUrl, mysql: db, workers: 1, built: true, conf: { log_level: 'info', listen_host: '127.0.0.1', ...mysqlVia } })
+    ? await TrackerProcess.start({ ...redis, mysql: db, workers: 1, built: true, conf: { log_level: 'info', listen_host: '127.0.0.1', ...mysqlVia } })
     : undefined;
   const tracker = await TrackerProcess.start({
-    redisUrl,
+    ...redis,
     mysql: db,
     workers: run.workers,
     // info logs only at start-up and per reap; nothing per request
@@ -212,6 +212,17 @@ function perAnnounce(probes: Probe[], before: number[], announces: number): Reco
   return Object.fromEntries(probes.map((p, i) => [p.label, microsPerAnnounce(before[i], readCpu(p), announces)]));
 }
 
+/** Sums of per-node INFO figures (masters only: replicas answer no announce). */
+async function mastersInfo(r: BenchRedis, section: string): Promise<string[]> {
+  return Promise.all(r.nodes.filter((n) => n.master).map((n) => n.client.info(section)));
+}
+const sumField = (infos: string[], field: string): number => infos.reduce((a, i) => a + infoField(i, field), 0);
+function sumRecords(records: Array<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of records) for (const [k, v] of Object.entries(r)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
 const MARIADB_AS_ANCHOR = ['--innodb-buffer-pool-size=2G', '--innodb-log-file-size=1G', '--max-allowed-packet=256M', '--innodb-doublewrite=1'];
 
 async function main(): Promise<void> {
@@ -225,25 +236,22 @@ async function main(): Promise<void> {
   const slots = slotCount(o.dataSet);
   const { users, torrents } = o.dataSet;
 
-  log(`starting throwaway Redis and MariaDB; seeding ${users} users and ${torrents} torrents (${slots} peers)`);
   const aof = o.redisAof;
-  const [redisServer, db]: [RedisServer, MariaDbServer] = await Promise.all([
-    startRedis(aof === 'off'
-      ? { appendonly: false }
-      : { appendonly: true, extraArgs: [...(aof === 'everysec' ? ['--appendfsync', 'everysec'] : []), '--auto-aof-rewrite-percentage', String(o.aofRewritePercentage)] }),
+  log(`starting a throwaway ${o.redis === 'cluster' ? `Redis Cluster (3 masters, ${o.clusterReplicas} replica(s) each)` : 'Redis'} and MariaDB; seeding ${users} users and ${torrents} torrents (${slots} peers)`);
+  const [redis, db]: [BenchRedis, MariaDbServer] = await Promise.all([
+    startBenchRedis({ kind: o.redis, aof, aofRewritePercentage: o.aofRewritePercentage, clusterReplicas: o.clusterReplicas }),
     // the settings the Ocelot anchor's MariaDB runs with (the site's sql_mode, a 2 GB buffer
     // pool, a 1 GB redo log, 256 MB packets, doublewrite as by default), so both sides' MariaDB
     // CPU compares
     startMariaDb({ sqlMode: 'gazelle', extraArgs: MARIADB_AS_ANCHOR }),
   ]);
-  const redis = new Redis(redisServer.url);
   const conn = await db.connect();
   await insertUsers(conn, Array.from({ length: users }, (_, i) => ({ id: i + 1, passkey: benchPasskey(i + 1) })));
   await insertTorrents(conn, Array.from({ length: torrents }, (_, i) => ({ id: i + 1, infoHash: benchInfoHash(i + 1) })));
   await insertWhitelist(conn, [WHITELIST_PREFIX]);
   await conn.end();
   if (o.pin) {
-    pin(redisServer.pid, 0);
+    for (const n of redis.nodes) pin(n.pid, 0);
     pin(db.pid, 1);
   }
 
@@ -284,11 +292,11 @@ async function main(): Promise<void> {
       continue;
     }
 
-    const c = await startOncilla(o, o.redisVia === 'socket' ? redisServer.socketUrl : redisServer.url, db, run);
+    const c = await startOncilla(o, redis.target(o.redisVia), db, run);
     const port = c.tracker.port;
     if (!oncillaFilled) {
       // what Redis holds before any peer: the users, torrents and scripts
-      memoryBaseline = infoField(await redis.info('memory'), 'used_memory');
+      memoryBaseline = sumField(await mastersInfo(redis, 'memory'), 'used_memory');
       const f = await fill(o, `http://127.0.0.1:${port}`, 'oncilla', run.connection);
       f.fill.flushSeconds = await waitForFlush(port, f.endedAt + 2500, "the fill's rows");
       log(`the flush wrote the fill's rows ${f.fill.flushSeconds.toFixed(1)} s after it ended`);
@@ -297,13 +305,13 @@ async function main(): Promise<void> {
     }
     const waitBefore = run.readonly ? 0 : await waitForFlush(port, Date.now() + 2500, 'what was pending');
     await waitForIdle();
-    const usedMemory = infoField(await redis.info('memory'), 'used_memory');
-    await redis.config('RESETSTAT');
-    const aofBefore = await redis.info('persistence');
+    const usedMemory = sumField(await mastersInfo(redis, 'memory'), 'used_memory');
+    await Promise.all(redis.nodes.map((n) => n.client.config('RESETSTAT')));
+    const aofBefore = await mastersInfo(redis, 'persistence');
     const probes: Probe[] = [
       ...c.workers.map((pid) => ({ label: `worker:${pid}`, pid, children: false })),
       { label: 'primary', pid: c.primary, children: false },
-      { label: 'redis', pid: redisServer.pid, children: true },
+      ...redis.nodes.map((n) => ({ label: n.label, pid: n.pid, children: true })),
       { label: 'mariadb', pid: db.pid, children: false },
       ...c.flusherPids.map((pid) => ({ label: `flusher:${pid}`, pid, children: false })),
     ];
@@ -314,11 +322,11 @@ async function main(): Promise<void> {
     const w = await steadyWrk(o, `http://127.0.0.1:${port}`, run.connection);
     const cpu = perAnnounce(probes, before, w.json.requests);
     const ranUntil = Date.now();
-    const commandInfo = await redis.info('commandstats');
-    const commandStats = parseCommandStats(commandInfo);
-    const commandMicros = parseCommandMicros(commandInfo);
-    if (process.env.BENCH_DUMP_COMMANDSTATS) console.log(commandStats);
-    const aofAfter = await redis.info('persistence');
+    const commandInfos = await mastersInfo(redis, 'commandstats');
+    const commandStats = sumRecords(commandInfos.map(parseCommandStats));
+    const commandMicros = sumRecords(commandInfos.map(parseCommandMicros));
+    if (process.env.BENCH_DUMP_COMMANDSTATS) console.log(commandInfos.map(parseCommandStats));
+    const aofAfter = await mastersInfo(redis, 'persistence');
     const drainAfter = run.readonly ? 0 : await waitForFlush(port, ranUntil + 2500, "the run's rows");
     const flushes = flushLogs.filter((l) => l.msg === 'flushed').slice(flushedBefore);
     const flushedRows = flushes.reduce((a, l) => a + Number(l.rows ?? 0), 0);
@@ -326,7 +334,7 @@ async function main(): Promise<void> {
     const rss: Record<string, number> = {
       primary: rssMiB(c.primary),
       ...Object.fromEntries(c.workers.map((pid) => [`worker:${pid}`, rssMiB(pid)])),
-      redis: rssMiB(redisServer.pid),
+      ...Object.fromEntries(redis.nodes.map((n) => [n.label, rssMiB(n.pid)])),
       mariadb: rssMiB(db.pid),
       wrk: w.peakRssMiB,
     };
@@ -337,7 +345,10 @@ async function main(): Promise<void> {
     const commands = Object.entries(commandStats)
       .filter(([cmd]) => !['evalsha', 'eval', 'fcall', 'info', 'config', 'config|resetstat'].includes(cmd))
       .reduce((a, [, k]) => a + k, 0);
-    const aofRewrites = infoField(aofAfter, 'aof_rewrites') - infoField(aofBefore, 'aof_rewrites');
+    const aofRewrites = sumField(aofAfter, 'aof_rewrites') - sumField(aofBefore, 'aof_rewrites');
+    const redisCpu = redis.nodes.reduce((a, n) => a + (cpu[n.label] ?? 0), 0);
+    // on a cluster, each node's own figure beside the sum (the per-shard cost is what scales)
+    const perNode: Record<string, number> = redis.kind === 'cluster' ? Object.fromEntries(redis.nodes.map((n) => [n.label, cpu[n.label]])) : {};
     const announces = w.json.requests;
     // --flusher separate: the flushing cluster's CPU, reported apart, not in `tracker`
     const separate: Record<string, number> = c.flusherPids.length
@@ -349,10 +360,11 @@ async function main(): Promise<void> {
         ...Object.fromEntries(c.workers.map((pid) => [`worker:${pid}`, cpu[`worker:${pid}`]])),
         workers: workersCpu,
         primary: cpu.primary,
-        redis: cpu.redis,
+        redis: Number(redisCpu.toFixed(1)),
+        ...perNode,
         mariadb: cpu.mariadb,
         ...separate,
-        tracker: workersCpu + cpu.primary + cpu.redis,
+        tracker: Number((workersCpu + cpu.primary + redisCpu).toFixed(1)),
         wrk: microsPerAnnounce(0, w.cpuSeconds, announces),
       },
       rssMiB: Object.fromEntries(Object.entries(rss).map(([k, v]) => [k, Number(v.toFixed(1))])),
@@ -365,7 +377,7 @@ async function main(): Promise<void> {
         usedMemoryBytesPerPeer: Math.round((usedMemory - memoryBaseline) / slots),
         // a rewrite replaces the files, so the growth is only meaningful without one
         aofBytesPerAnnounce: aof !== 'off' && aofRewrites === 0 && announces
-          ? Math.round((infoField(aofAfter, 'aof_current_size') - infoField(aofBefore, 'aof_current_size')) / announces)
+          ? Math.round((sumField(aofAfter, 'aof_current_size') - sumField(aofBefore, 'aof_current_size')) / announces)
           : null,
         aofRewrites,
       },
@@ -381,8 +393,7 @@ async function main(): Promise<void> {
     log(formatTable([figures]).split('\n')[1]);
   }
 
-  redis.disconnect();
-  await Promise.all([redisServer.cleanup(), db.cleanup()]);
+  await Promise.all([redis.cleanup(), db.cleanup()]);
 
   const ratios = throughputRatios(runs);
   const report = {
@@ -391,6 +402,7 @@ async function main(): Promise<void> {
     settings: {
       duration: o.duration, connections: o.connections, threads: o.threads, connectionModes: o.connectionModes, workers: o.workers,
       repeat: o.repeat, pinned: o.pin, dataSet: o.dataSet, peers: slots, numwant: 50, userAgent: o.userAgent,
+      redis: o.redis, clusterReplicas: o.clusterReplicas, redisVia: o.redisVia,
       redisAof: aof, aofRewritePercentage: o.aofRewritePercentage, autoPipelining: o.autoPipelining, flusher: o.flusher, mysqlVia: o.mysqlVia,
       target: o.target ?? null, targetProcesses: targetProbes.map((p) => p.label),
     },

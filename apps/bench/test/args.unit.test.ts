@@ -12,6 +12,8 @@ it('has the documented defaults', () => {
   assert.equal(o.repeat, 1);
   assert.equal(o.redisAof, 'always');
   assert.equal(o.mysqlVia, 'socket');
+  assert.equal(o.redis, 'single');
+  assert.equal(o.clusterReplicas, 0);
   assert.equal(o.out, 'bench-results.json');
   assert.equal(o.target, undefined);
   assert.deepEqual(o.targetPids, []);
@@ -45,6 +47,14 @@ it('parses the run options', () => {
   assert.equal(o.out, 'x.json');
   assert.deepEqual(parseConnectionModes('keepalive,new'), ['keepalive', 'new']);
   assert.deepEqual(parseConnectionModes('both'), ['new', 'keepalive']);
+});
+
+it('--redis cluster: three masters, replicas optional, over TCP only', () => {
+  assert.equal(parseBenchArgs(['--redis', 'cluster']).redis, 'cluster');
+  assert.equal(parseBenchArgs(['--redis', 'cluster', '--cluster-replicas', '1']).clusterReplicas, 1);
+  assert.throws(() => parseBenchArgs(['--redis', 'sentinel']), /--redis must be single or cluster/);
+  assert.throws(() => parseBenchArgs(['--cluster-replicas', '1']), /needs --redis cluster/);
+  assert.throws(() => parseBenchArgs(['--redis', 'cluster', '--redis-via', 'socket']), /over TCP/);
 });
 
 it('refuses what it cannot run', () => {
