@@ -3,7 +3,7 @@ import type { ListenOptions, Server as NetServer } from 'node:net';
 import type { Config } from '@oncilla/config';
 import { Cluster } from 'ioredis';
 import { parseCidrList } from '@oncilla/protocol';
-import { channelTarget, FeedFollower, keySchema, RedisPeerStore, ScriptChannel, SiteControl, SiteLists } from '@oncilla/swarm-store';
+import { channelTarget, ClusterChannels, FeedFollower, keySchema, RedisPeerStore, ScriptChannel, SiteControl, SiteLists } from '@oncilla/swarm-store';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from './http/app.js';
 import { fastAnswer, type FastAnswer } from './http/fast-answer.js';
@@ -16,7 +16,7 @@ import { emptySnapshot, WorkerStats, type ClusterStats } from './http/stats.js';
 import { handleUpdate } from './http/update.js';
 import { createLogger } from './logger.js';
 import { isPrimaryMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
-import { createRedis, connectRedis, isClusterTopology } from './redis-client.js';
+import { createRedis, connectRedis } from './redis-client.js';
 import { ClusterHealth } from './cluster-health.js';
 import { handlerSettings } from './settings.js';
 
@@ -134,12 +134,19 @@ export async function runWorker(): Promise<void> {
   const redis = createRedis(config, log, { name: `oncilla-worker:${process.pid}`, autoPipelining: config.redisAutoPipelining, commandTimeoutMs: config.redisTimeout });
   const feedRedis = createRedis(config, log, { name: `oncilla-feed:${process.pid}` });
   // the announce's own connection to one Redis (a third of ioredis' CPU per call); on a cluster
-  // the announce goes through the cluster client, which sends it to the torrent's master
-  const channel = isClusterTopology(config) ? undefined : new ScriptChannel(channelTarget(config.redisUrl), config.redisTimeout, `oncilla-announce:${process.pid}`, (up, why) => {
-    if (up) log.info('announce connection to Redis ready');
-    else log.warn({ err: why }, 'announce connection to Redis lost; reconnecting');
-  });
-  await Promise.all([connectRedis(redis, log), connectRedis(feedRedis, log), channel?.connect()]);
+  // one per master, picked by the torrent's slot from the cluster client's slot table
+  const announceName = `oncilla-announce:${process.pid}`;
+  const channel = redis instanceof Cluster
+    ? new ClusterChannels(redis, config.redisTimeout, announceName, (node, up, why) => {
+      if (up) log.info({ node }, 'announce connection to a Redis master ready');
+      else log.warn({ node, err: why }, 'announce connection to a Redis master lost; reconnecting');
+    })
+    : new ScriptChannel(channelTarget(config.redisUrl), config.redisTimeout, announceName, (up, why) => {
+      if (up) log.info('announce connection to Redis ready');
+      else log.warn({ err: why }, 'announce connection to Redis lost; reconnecting');
+    });
+  await Promise.all([connectRedis(redis, log), connectRedis(feedRedis, log), channel instanceof ScriptChannel ? channel.connect() : undefined]);
+  if (channel instanceof ClusterChannels) channel.warm();
   // a cluster is ready when every slot has a master that answers
   const health = redis instanceof Cluster ? new ClusterHealth(redis) : undefined;
   health?.start();
@@ -236,7 +243,7 @@ export async function runWorker(): Promise<void> {
     await app.close();
     await follower.stop();
     health?.stop();
-    await Promise.all([redis.quit().catch(() => undefined), feedRedis.quit().catch(() => undefined), channel?.close()]);
+    await Promise.all([redis.quit().catch(() => undefined), feedRedis.quit().catch(() => undefined), channel.close()]);
     process.exit(0);
   }
 

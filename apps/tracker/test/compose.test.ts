@@ -41,8 +41,9 @@ let emptyEnvFile = '';
  * `docker-compose [--profile …] -f <file> config`, in a clean environment: no variables from the
  * caller's shell and an empty --env-file, so a developer's `.env` cannot change the outcome.
  */
-function composeConfig(opts: { file?: string; env?: Record<string, string>; profiles?: string[]; args?: string[] } = {}) {
+function composeConfig(opts: { file?: string; overlays?: string[]; env?: Record<string, string>; profiles?: string[]; args?: string[] } = {}) {
   const args = ['--env-file', emptyEnvFile, '-f', opts.file ?? COMPOSE_FILE];
+  for (const f of opts.overlays ?? []) args.push('-f', f);
   for (const p of opts.profiles ?? []) args.push('--profile', p);
   args.push('config', ...(opts.args ?? []));
   const res = spawnSync(dockerCompose, args, {
@@ -155,6 +156,27 @@ describe('compose.yaml (docker-compose config, no engine needed)', () => {
     assert.equal(loaded.config.siteHost, 'web');
     assert.equal(loaded.config.allowPrivatePeers, false);
     assert.deepEqual(loaded.config.metricsListen, { host: '0.0.0.0', port: 9100 });
+  });
+
+  it('deploy/redis-cluster/compose.yaml: six cluster nodes with AOF always, a one-shot create, the tracker on redis_cluster', () => {
+    const r = composeConfig({ env: SECRETS, overlays: [join(ROOT, 'deploy/redis-cluster/compose.yaml')] });
+    assert.equal(r.status, 0, `docker-compose config failed:\n${r.stderr}`);
+    const c = parseYaml(r.stdout);
+    const nodes = [1, 2, 3, 4, 5, 6].map((n) => `redis-node-${n}`);
+    for (const n of nodes) {
+      const cmd = (c.services[n].command as string[]).join(' ');
+      assert.match(cmd, /--cluster-enabled yes/, n);
+      assert.match(cmd, /--appendonly yes --appendfsync always/, n);
+      assert.equal(c.services[n].volumes.length, 1, `${n} keeps its data on a volume of its own`);
+    }
+    assert.equal(new Set(nodes.map((n) => c.services[n].volumes[0].source ?? String(c.services[n].volumes[0]).split(':')[0])).size, 6);
+    const create = c.services['redis-cluster-create'];
+    assert.match(create.command.join(' '), /redis-cli --cluster create \$addrs --cluster-replicas 1 --cluster-yes/);
+    assert.deepEqual(Object.keys(create.depends_on).sort(), nodes);
+    const t = c.services.tracker;
+    assert.deepEqual(t.depends_on['redis-cluster-create'], { condition: 'service_completed_successfully' });
+    const loaded = loadTrackerConfig({ configPath: join(ROOT, 'no-such-ocelot.conf'), env: t.environment as Record<string, string>, readFile: () => '' });
+    assert.deepEqual(loaded.config.redisCluster, [1, 2, 3].map((n) => ({ host: `redis-node-${n}`, port: 6379 })));
   });
 
   it('runs Redis with AOF and appendfsync always on a named volume, with a health check', () => {

@@ -28,7 +28,7 @@ export interface LoadedConfig {
 function checkRedisTopology(settings: RawSettings, values: ConfigValues | undefined, report: SourceReport): void {
   const url = settings.get('redis_url');
   const cluster = settings.get('redis_cluster');
-  if (!values || values.redis_cluster.length === 0 || url === undefined || url.origin === 'default') return;
+  if (!values || values.redis_cluster.length === 0 || url === undefined || url.origin === 'default' || url.raw.trim() === '') return;
   report.problems.push({
     key: 'redis_cluster',
     origin: cluster?.origin,

@@ -24,11 +24,16 @@ export function stripUrlPassword(raw: string): string | undefined {
   return url.href;
 }
 
+/** Where one Redis is when redis_url is left out or blank. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
 export function redisUrl(): ValueType<string> {
   return {
     type: 'url',
-    validation: 'a redis:// or rediss:// URL with a host and an optional /<database number>, or unix:///<socket path> (optional ?db=<number>)',
+    validation: 'a redis:// or rediss:// URL with a host and an optional /<database number>, or unix:///<socket path> (optional ?db=<number>); blank: the default',
     parse(raw) {
+      // blank = not set, so `TRACKER_REDIS_URL=` clears a value an environment file gave it
+      if (raw.trim() === '') return ok(DEFAULT_REDIS_URL);
       const url = tryUrl(raw);
       if (url === undefined) return fail();
       if (url.protocol === 'unix:') {

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { anyText, bool, checkedText, oneOf, sharedSecret, uint } from './basic-values.js';
 import { cidrList, host, hostPortList, listenHosts, optionalHostPort } from './network-values.js';
-import { redisUrl } from './redis-url.js';
+import { DEFAULT_REDIS_URL, redisUrl } from './redis-url.js';
 import { CONTROL_CHARS, type Parsed, type ValueType } from './value-type.js';
 
 /** A default that depends on the machine; `describe` is what docs show instead of a value. */
@@ -237,7 +237,7 @@ export const CONFIG_KEYS = [
 
   // ---- Oncilla's own keys ----
   oncilla('redis_url', redisUrl(), {
-    default: 'redis://127.0.0.1:6379',
+    default: DEFAULT_REDIS_URL,
     reloadable: false,
     description: 'Redis holding the shared swarm state (one Redis; for a Redis Cluster set redis_cluster instead).',
   }),
@@ -246,7 +246,7 @@ export const CONFIG_KEYS = [
     reloadable: false,
     description:
       'Blank: one Redis at redis_url. Else some nodes of a Redis Cluster (host:port, comma-separated) to discover it from; ' +
-      'redis_url must then be left unset.',
+      'redis_url must then be left unset or blank.',
   }),
   oncilla('redis_key_prefix', keyPrefix, {
     default: 'oncilla:',

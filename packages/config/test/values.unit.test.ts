@@ -151,6 +151,9 @@ test('redis_url and redis_cluster together stop the start, naming both and where
   assert.match(err.problems[0].message, /redis_url \(from \/t\.conf line 1\) and redis_cluster \(from environment variable TRACKER_REDIS_CLUSTER\) are both set/);
   // redis_url at its default does not count as set
   assert.deepEqual(load({ TRACKER_REDIS_CLUSTER: 'r1:7000' }).config.redisCluster, [{ host: 'r1', port: 7000 }]);
+  // nor does a blank one (compose files clear it so)
+  assert.deepEqual(load({ TRACKER_REDIS_CLUSTER: 'r1:7000', TRACKER_REDIS_URL: '' }).config.redisCluster, [{ host: 'r1', port: 7000 }]);
+  assert.equal(cfg({ TRACKER_REDIS_URL: ' ' }).redisUrl, 'redis://127.0.0.1:6379');
 });
 
 // ---- strings ----

@@ -2,6 +2,7 @@ import { keySchema, type KeySchema, type TorrentKeys } from './keys.js';
 import { CANDIDATE_FIELDS, packAnnounce, type AnnounceLimits, type CandidateField } from './announce-args.js';
 import { encodeBulk, encodeCommand, RespError, type RespValue } from './resp.js';
 import type { ScriptChannel } from './script-channel.js';
+import { ClusterChannels } from './cluster-channels.js';
 import { asArray, asBuffer, asNumber, Scripts, type RedisClient } from './scripts.js';
 import { peerEntries, pickCompact, pickPeers, planFields } from './selection.js';
 import type { AnnounceInput, AnnounceOutcome, PeerStore, ReapResult, ScrapeEntry, ScrapeOutcome } from './types.js';
@@ -43,11 +44,15 @@ export interface PeerStoreOptions {
   /** Users whose peers are never handed out (removed from the site). */
   skipUser?: (uid: number) => boolean;
   /**
-   * The announce's own connection (a single Redis): its calls cost the worker a third of what
-   * they cost through ioredis. Without it, the announce goes through the client.
+   * The announce's own connection (one Redis), or one per master (a cluster): its calls cost
+   * the worker a third of what they cost through ioredis. Without it, the announce goes
+   * through the client.
    */
-  channel?: ScriptChannel;
+  channel?: ScriptChannel | ClusterChannels;
 }
+
+/** Replies that mean the script did not run there (a missing script, a cluster redirection or pause). */
+const RUN_ELSEWHERE = /^(NOSCRIPT|MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/;
 
 type ScriptFn = (...args: (string | Buffer | number)[]) => Promise<unknown>;
 
@@ -57,7 +62,7 @@ export class RedisPeerStore implements PeerStore {
   readonly #announce: ScriptFn;
   #limits: AnnounceLimits;
   readonly #skip?: (uid: number) => boolean;
-  readonly #channel?: ScriptChannel;
+  readonly #channel?: ScriptChannel | ClusterChannels;
   readonly #sha: string;
   #loaded = false;
 
@@ -91,7 +96,7 @@ export class RedisPeerStore implements PeerStore {
     const s = t.shard;
     const keys = [t.torrent, t.seeders, t.leechers, s.pending, s.snatches, s.expiries, s.swarms, s.counts, s.tokens];
     const read = fields.length > 0 && !withPeerIds;
-    const ch = this.#channel;
+    const ch = this.#channel instanceof ClusterChannels ? this.#channel.forShard(s) : this.#channel;
     if (ch && ch.ready) {
       const [script, hmget] = ch.pipelineEncoded(this.#encode(t, packed, read ? fields : []), read ? 2 : 1);
       let reply: RespValue;
@@ -99,8 +104,10 @@ export class RedisPeerStore implements PeerStore {
         reply = await script;
       } catch (err) {
         await hmget?.catch(() => undefined);
-        if (!(err instanceof RespError) || !err.message.startsWith('NOSCRIPT')) throw err;
-        // first use on this Redis (or after a SCRIPT FLUSH): ioredis loads it, then EVALSHA works
+        if (!(err instanceof RespError) || !RUN_ELSEWHERE.test(err.message)) throw err;
+        // NOSCRIPT: first use on this Redis (or after a SCRIPT FLUSH): ioredis loads it, then
+        // EVALSHA works. A cluster's redirection or pause: the cluster client follows it. The
+        // script did not run in either case, so running it through the client is safe.
         return this.#viaClient(keys, packed, t, fields, read);
       }
       const blobs = read ? ((await hmget) as Array<Buffer | null>) : [];
