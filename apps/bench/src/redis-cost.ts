@@ -1,13 +1,15 @@
 /**
  * `npm run bench:redis`: what accounting costs Redis alone, without the HTTP side or the flush.
- * Drives the real announce script straight from this process (64 in flight on one connection)
+ * Drives the real announce script straight from this process (--in-flight calls, 64, on one connection)
  * with the benchmark's traffic model, on a throwaway Redis with AOF and `appendfsync always`
  * (automatic rewrites off, so the file's growth is exactly what the announces wrote), once in
  * readonly mode and once with accounting, and prints per announce: the AOF bytes written and
  * Redis' CPU. AOF bytes are exact and repeatable; the CPU is a measurement.
  *
- * Options: --announces N (60000), --repeat N (2), --torrents N (2000), --users N (10000),
- * --aof always|off (always), --out FILE (bench-redis-results.json).
+ * Options: --announces N (60000), --repeat N (2), --torrents N (2000), --users N (10000), --in-flight N (64),
+ * --aof always|off (always), --mode standalone|cluster (cluster: the same one Redis with
+ * cluster mode on and every slot its own, to tell cluster mode's own cost from a cluster's
+ * extra processes), --out FILE (bench-redis-results.json).
  */
 import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
@@ -17,10 +19,10 @@ import { parseToolArgs } from './args.js';
 import { cpuSeconds, infoField, parseCommandStats } from './proc-stats.js';
 import { TrafficModel, benchPeerId, type AnnounceSpec } from './traffic.js';
 
-const parsed = parseToolArgs(process.argv.slice(2), { announces: 60000, repeat: 2, torrents: 2000, users: 10000 }, { aof: ['always', 'off'] }, 'bench-redis-results.json');
+const parsed = parseToolArgs(process.argv.slice(2), { announces: 60000, repeat: 2, torrents: 2000, users: 10000, 'in-flight': 64 }, { aof: ['always', 'off'], mode: ['standalone', 'cluster'] }, 'bench-redis-results.json');
 const args = { ...parsed.choices, out: parsed.out };
 const { announces, users, torrents } = parsed.numbers;
-const IN_FLIGHT = 64;
+const IN_FLIGHT = parsed.numbers['in-flight'];
 
 interface Cost {
   mode: 'readonly' | 'accounting';
@@ -42,9 +44,17 @@ function input(s: AnnounceSpec): AnnounceInput {
 }
 
 async function measure(readonly: boolean): Promise<Cost> {
-  const server = await startRedis(args.aof === 'off' ? { appendonly: false } : { appendonly: true, extraArgs: ['--auto-aof-rewrite-percentage', '0'] });
+  const clusterArgs = args.mode === 'cluster' ? ['--cluster-enabled', 'yes'] : [];
+  const server = await startRedis(args.aof === 'off'
+    ? { appendonly: false, extraArgs: clusterArgs }
+    : { appendonly: true, extraArgs: ['--auto-aof-rewrite-percentage', '0', ...clusterArgs] });
   const redis = new Redis(server.url);
   try {
+    if (args.mode === 'cluster') {
+      // a cluster of one node holding every slot: every key is local, no redirections
+      await redis.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+      while (!/cluster_state:ok/.test(String(await redis.call('CLUSTER', 'INFO')))) await new Promise((r) => setTimeout(r, 50));
+    }
     const store = new RedisPeerStore(redis, 'oncilla:', { readonly });
     await loadTorrents(redis, store.keys, Array.from({ length: torrents }, (_, i) => ({ id: i + 1, infoHash: makeInfoHash(i + 1), freeTorrent: 0, snatched: 0 })));
     const model = new TrafficModel({ torrents, users, maxSwarm: 50, seed: 42 });
@@ -89,7 +99,7 @@ async function main(): Promise<void> {
       runs.push(c);
     }
   }
-  const report = { date: new Date().toISOString(), settings: { announces, torrents, users, aof: args.aof, inFlight: IN_FLIGHT }, runs };
+  const report = { date: new Date().toISOString(), settings: { announces, torrents, users, aof: args.aof, mode: args.mode, inFlight: IN_FLIGHT }, runs };
   writeFileSync(args.out, JSON.stringify(report, null, 2) + '\n');
   console.log(`[bench:redis] wrote ${args.out}`);
 }

@@ -104,7 +104,20 @@ describe('Redis Cluster failover', () => {
     }
   };
 
-  it('a master SIGKILLed under load: only "unavailable" answers, not ready meanwhile, exact to the byte after', async () => {
+  /** Bytes the master has written to its replication stream beyond its replica's last acknowledgement (sent once a second unless asked). */
+  const replicaLag = async (master: RedisClusterNode): Promise<number> => {
+    const c = new Redis(master.url, { maxRetriesPerRequest: 0 });
+    try {
+      const info = await c.info('replication');
+      const offset = Number(/master_repl_offset:(\d+)/.exec(info)?.[1] ?? 0);
+      const replica = /slave0:.*offset=(\d+)/.exec(info);
+      return replica ? offset - Number(replica[1]) : NaN;
+    } finally {
+      c.disconnect();
+    }
+  };
+
+  it('a master SIGKILLed under load: only "unavailable" answers, not ready meanwhile, exact to the byte after', async (ctx) => {
     const baseline = await credited();
     const traffics = torrents.map((t) => new Traffic(t.infoHash, USERS, ++tag));
     const urls = [tracker.url('')];
@@ -124,13 +137,23 @@ describe('Redis Cluster failover', () => {
     const victim = torrents[0].master;
     try {
       await waitUntil('a few rounds', async () => rounds >= 4);
+      // how far the replica trails under this load (sampled; what a failover can lose)
+      const lags: number[] = [];
+      for (let i = 0; i < 20; i++) lags.push(await replicaLag(victim));
+      const failedBefore = traffics[0].failed;
+      const killedAt = Date.now();
       await victim.kill();
       const promoted = await cluster.waitForFailover(victim.port);
+      const promotedAt = Date.now();
       assert.notEqual(promoted.port, victim.port);
       // every peer on the lost master announces successfully again
       const ok = traffics[0].ok;
       await waitUntil('announces on the failed-over slots to succeed again', async () => traffics[0].ok >= ok + 2 * USERS.length, 20000);
       await waitUntil('ready again', async () => (await readyStatus()) === 200, 10000);
+      ctx.diagnostic(`replica's acknowledged offset behind the master under load: max ${Math.max(...lags)} bytes over ${lags.length} samples; ` +
+        `promoted ${promotedAt - killedAt} ms after the kill (cluster-node-timeout ${NODE_TIMEOUT_MS} ms); ` +
+        `${traffics[0].failed - failedBefore} announces on that master's torrent answered "unavailable" meanwhile; ready again ${Date.now() - killedAt} ms after the kill; ` +
+        `the flush's wait for replicas took at most ${Math.max(0, ...tracker.logs.filter((l) => l.msg === 'flushed').map((l) => Number(l.replicaWaitMs ?? 0)))} ms`);
     } finally {
       running = false;
       polling = false;

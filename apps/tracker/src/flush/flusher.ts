@@ -193,7 +193,9 @@ export class Flusher {
     // every shard's pending rows are in a batch now (or there were none)
     await this.batches.markCut(started);
     if (cut.length === 0) return false;
+    const waitStarted = Date.now();
     await this.#awaitReplicas(cut.length);
+    const replicaWaitMs = Date.now() - waitStarted;
     const resumed = cut.filter((b) => !b.fresh);
     if (resumed.length) this.log.warn({ batches: resumed.map((b) => b.id) }, `resuming ${resumed.length} unfinished flush batch(es)`);
     const batches = await Promise.all(cut.map(async (b: ShardBatch) => readBatch(b.id, await this.batches.read(b))));
@@ -211,7 +213,7 @@ export class Flusher {
     this.stats.rows += result.rows;
     this.stats.rejected += result.rejected;
     this.log.info(
-      { shards: cut.length, rows: result.rows, parts: result.parts, skipped: result.skipped, rejected: result.rejected, ms: Date.now() - started },
+      { shards: cut.length, rows: result.rows, parts: result.parts, skipped: result.skipped, rejected: result.rejected, replicaWaitMs, ms: Date.now() - started },
       'flushed',
     );
     if (Date.now() - this.#lastPrune > PRUNE_EVERY_MS) {
