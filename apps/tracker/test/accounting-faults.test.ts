@@ -15,6 +15,7 @@ import { compactPeers, decode, get, query, text } from './support/client.js';
 import { allFlushed, batchUnderWay, waitFlushed } from './support/flushed.js';
 import { startStack, type Stack } from './support/stack.js';
 import { Traffic } from './support/traffic.js';
+import { assertCreditedExactly, credited as creditedIn, type Credits } from './support/credited.js';
 import { waitUntil } from './support/wait.js';
 
 /** The default prefix's flush lease (a stranger's, in the test that plants one). */
@@ -87,15 +88,7 @@ describe('accounting under faults', () => {
     return t;
   };
 
-  const credited = async (): Promise<Map<number, [number, number]>> => {
-    const conn = await db.connect();
-    try {
-      const [rows] = await conn.query<RowDataPacket[]>('SELECT ID, Uploaded, Downloaded FROM users_main');
-      return new Map(rows.map((r) => [Number(r.ID), [Number(r.Uploaded), Number(r.Downloaded)] as [number, number]]));
-    } finally {
-      await conn.end();
-    }
-  };
+  const credited = (): Promise<Credits> => creditedIn(db);
 
   const sql = async (q: string, values: unknown[] = []): Promise<RowDataPacket[]> => {
     const conn = await db.connect();
@@ -116,14 +109,7 @@ describe('accounting under faults', () => {
   };
 
   /** Asserts that users_main grew by exactly what the traffic reported since `before`. */
-  const assertExact = async (before: Map<number, [number, number]>, traffic: Traffic): Promise<void> => {
-    const now = await credited();
-    for (const [uid, [up, down]] of traffic.expected()) {
-      const [u0, d0] = before.get(uid) ?? [0, 0];
-      const [u1, d1] = now.get(uid) ?? [0, 0];
-      assert.deepEqual([uid, u1 - u0, d1 - d0], [uid, up, down], `user ${uid}: credited exactly what was reported`);
-    }
-  };
+  const assertExact = (before: Credits, traffic: Traffic): Promise<void> => assertCreditedExactly(db, before, [traffic]);
 
   it('graceful shutdown flushes everything before it exits', async (ctx) => {
     own(ctx);

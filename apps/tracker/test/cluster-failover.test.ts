@@ -10,7 +10,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis, type Cluster } from 'ioredis';
-import type { RowDataPacket } from 'mysql2/promise';
 import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, startRedisCluster, type MariaDbServer, type RedisCluster, type RedisClusterNode } from '@oncilla/testkit';
 import { keySchema, keySlot } from '@oncilla/swarm-store';
 import { TrackerProcess } from '@oncilla/tracker/launcher';
@@ -18,6 +17,7 @@ import { get } from './support/client.js';
 import { waitFlushed } from './support/flushed.js';
 import { clusterClient } from './support/topologies.js';
 import { Traffic } from './support/traffic.js';
+import { assertCreditedExactly, credited as creditedIn, type Credits } from './support/credited.js';
 import { waitUntil } from './support/wait.js';
 
 const UNAVAILABLE = 'The tracker is temporarily unavailable.';
@@ -65,30 +65,8 @@ describe('Redis Cluster failover', () => {
     await Promise.all([cluster?.cleanup(), db?.cleanup()]);
   });
 
-  const credited = async (): Promise<Map<number, [number, number]>> => {
-    const conn = await db.connect();
-    try {
-      const [rows] = await conn.query<RowDataPacket[]>('SELECT ID, Uploaded, Downloaded FROM users_main');
-      return new Map(rows.map((r) => [Number(r.ID), [Number(r.Uploaded), Number(r.Downloaded)] as [number, number]]));
-    } finally {
-      await conn.end();
-    }
-  };
-
-  /** users_main grew by exactly what every traffic reported since `before`. */
-  const assertExact = async (baseline: Map<number, [number, number]>, traffics: Traffic[]): Promise<void> => {
-    const expected = new Map<number, [number, number]>();
-    for (const t of traffics) for (const [uid, [u, d]] of t.expected()) {
-      const [u0, d0] = expected.get(uid) ?? [0, 0];
-      expected.set(uid, [u0 + u, d0 + d]);
-    }
-    const now = await credited();
-    for (const [uid, [up, down]] of expected) {
-      const [u0, d0] = baseline.get(uid) ?? [0, 0];
-      const [u1, d1] = now.get(uid) ?? [0, 0];
-      assert.deepEqual([uid, u1 - u0, d1 - d0], [uid, up, down], `user ${uid}: credited exactly what was reported`);
-    }
-  };
+  const credited = (): Promise<Credits> => creditedIn(db);
+  const assertExact = (baseline: Credits, traffics: Traffic[]): Promise<void> => assertCreditedExactly(db, baseline, traffics);
 
   const onlyUnavailable = (traffics: Traffic[]): void => {
     const reasons = new Map<string, number>();
