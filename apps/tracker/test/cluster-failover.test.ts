@@ -29,7 +29,7 @@ const KEYS = keySchema('oncilla:');
  */
 const NODE_TIMEOUT_MS = 5000;
 
-describe('Redis Cluster failover', () => {
+describe('Redis Cluster failover and resharding', () => {
   let cluster: RedisCluster;
   let db: MariaDbServer;
   let redis: Cluster;
@@ -182,5 +182,58 @@ describe('Redis Cluster failover', () => {
     onlyUnavailable([traffic]);
     await master.restart();
     await cluster.waitOk();
+  });
+
+  it('a shard moved to another master under load (MIGRATE, then ASK, TRYAGAIN, MOVED): successes or "unavailable", exact after', async () => {
+    const baseline = await credited();
+    const target = torrents[2];
+    const slot = String(keySlot(KEYS.torrent(target.infoHash).torrent));
+    const src = await masterOf(target.infoHash);
+    const dst = (await cluster.masters()).find((m) => m.port !== src.port);
+    assert.ok(dst, 'another master');
+    const traffic = new Traffic(target.infoHash, USERS, ++tag);
+    const urls = [tracker.url('')];
+    let rounds = 0;
+    let running = true;
+    const stream = (async () => {
+      for (; running; rounds++) await traffic.round(urls);
+    })();
+    const from = new Redis(src.url);
+    const to = new Redis(dst.url);
+    try {
+      await waitUntil('a few rounds', async () => rounds >= 3);
+      await to.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', src.id);
+      await from.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', dst.id);
+      let moved = 0;
+      for (;;) {
+        // two keys at a time, a round of announces between, so they meet the shard half moved
+        const keys = (await from.call('CLUSTER', 'GETKEYSINSLOT', slot, '2')) as string[];
+        if (keys.length === 0) break;
+        await from.call('MIGRATE', dst.host, String(dst.port), '', '0', '5000', 'KEYS', ...keys);
+        moved += keys.length;
+        const r = rounds;
+        await waitUntil('a round with the shard half moved', async () => rounds > r);
+      }
+      assert.ok(moved >= 4, `the shard's keys moved (${moved})`);
+      await to.call('CLUSTER', 'SETSLOT', slot, 'NODE', dst.id);
+      await from.call('CLUSTER', 'SETSLOT', slot, 'NODE', dst.id);
+      // the workers' announce channels to the old master now get MOVED, and the announce is
+      // sent through the cluster client, which follows it: not one announce fails
+      const ok = traffic.ok;
+      const failed = traffic.failed;
+      await waitUntil('announces to succeed on the new master', async () => traffic.ok >= ok + 2 * USERS.length, 20000);
+      assert.equal(traffic.failed, failed, 'no announce failed once the shard had moved');
+    } finally {
+      running = false;
+      await stream;
+      from.disconnect();
+      to.disconnect();
+    }
+    await cluster.waitOk();
+    assert.equal((await masterOf(target.infoHash)).port, dst.port, 'the shard is on the other master');
+    await traffic.stopAll(urls);
+    onlyUnavailable([traffic]);
+    await waitFlushed(redis, 30000);
+    await assertExact(baseline, [traffic]);
   });
 });
