@@ -132,8 +132,12 @@ async function startOncilla(o: BenchOptions, redis: Pick<TrackerOptions, 'redisU
       flush: flusher ? 0 : 1,
       ...mysqlVia,
     },
-    // BENCH_PROFILE=dir writes V8 CPU profiles of the primary and workers there
-    nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
+    // BENCH_PROFILE=dir writes V8 CPU profiles of the primary and workers there; BENCH_NODE_ARGS
+    // adds Node flags (space-separated) to both, for trying V8 settings
+    nodeArgs: [
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+      ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    ],
     // what production runs (npm run bench builds first)
     built: true,
   });

@@ -19,6 +19,7 @@ import { Exec } from './flush/exec.js';
 import { MAX_BATCH_ID, claim, claimAll, isRecorded, mark, readApplied, recordedAmong } from './flush/log-table.js';
 import { allIndexes, buildParts, joinParts, screen, type Part } from './flush/parts.js';
 import type { RejectedRow } from './flush/types.js';
+import type { RowsForm } from './flush/sql-literal.js';
 import { canonical } from './flush/values.js';
 
 export { ensureFlushLog, pruneFlushLog } from './flush/log-table.js';
@@ -44,6 +45,11 @@ export interface ApplyOptions {
    * answering makes applyBatch throw instead of hanging past the flush lease.
    */
   queryTimeoutMs?: number;
+  /**
+   * How derived tables of literal rows are written (default: asked of the server, `values` on
+   * MariaDB 10.3.3 and later); tests set it to run the other form.
+   */
+  rowsForm?: RowsForm;
   /** Crash simulation for tests: return after the first N parts (applied or skipped). */
   stopAfterParts?: number;
   /** Called after each part, in order (progress, tests). */
@@ -267,7 +273,7 @@ class BatchWriter {
 }
 
 async function applyParts(conn: PoolConnection, batch: FlushBatch, parts: readonly Part[], opts: ApplyOptions, result: ApplyResult): Promise<void> {
-  const db = new Exec(conn, opts.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
+  const db = await Exec.open(conn, opts.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, opts.rowsForm);
   const writer = new BatchWriter(db, batch.id, opts);
   // Read once up front so a retried batch skips its committed parts without a transaction
   // each; parts committed by someone else after this read are caught by the claim itself.
@@ -309,7 +315,7 @@ export async function applyBatches(pool: Pool, batches: readonly FlushBatch[], o
   }
   const conn = await pool.getConnection();
   try {
-    const db = new Exec(conn, opts.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
+    const db = await Exec.open(conn, opts.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, opts.rowsForm);
     const done = await readApplied(db, batches.map((b) => b.id));
     const writer = new BatchWriter(db, batches.length === 1 ? batches[0].id : 'many', opts);
     const groupRows = opts.groupRows ?? DEFAULT_GROUP_ROWS;

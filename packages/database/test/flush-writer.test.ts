@@ -35,6 +35,7 @@ import {
   withConn,
   type Snapshot,
 } from './fixtures.js';
+import { Exec } from '../src/flush/exec.js';
 
 function makePool(db: MariaDbServer): Pool {
   return createPool({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database, connectionLimit: 4, connectTimeout: 2000 });
@@ -103,6 +104,21 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
         parts.map((p) => p.part),
         ['torrents', 'users_freeleeches', 'users_freetorrents', 'users_main', 'users_torrents', 'xbt_files_users', 'xbt_snatched'].map((t) => `a-batch:${t}:0`),
       );
+    });
+
+    it('(a) the portable derived tables (one SELECT per row) write exactly what table value constructors do', async () => {
+      const conn = await pool.getConnection();
+      try {
+        // this server is a MariaDB 10.11: asked once, it takes VALUES (...),(...)
+        assert.equal((await Exec.open(conn, 5000)).rowsForm, 'values');
+      } finally {
+        conn.release();
+      }
+      const batch = baseBatch('form-batch');
+      const values = await reference(batch, { rowsForm: 'values' });
+      const select = await reference(batch, { rowsForm: 'select' });
+      assert.deepEqual(select.run.result, values.run.result);
+      assert.deepEqual(select.snap, values.snap);
     });
 
     it('(b) applying the same batch again changes nothing', async () => {

@@ -65,6 +65,21 @@ export class ScriptChannel {
   #timer: NodeJS.Timeout | undefined;
   #backoff = 50;
   #lastError = 'connecting';
+  /**
+   * Commands issued in this event-loop pass, sent together when it ends (setImmediate): one
+   * write system call for every announce the pass read, instead of one each. Over keep-alive
+   * connections that took the workers from 53-59 to 50-56 µs per announce; over new ones
+   * (mostly one announce per pass) it changed nothing measurable.
+   */
+  #queued: Buffer[] = [];
+  #flushQueued = false;
+  readonly #writeQueued = (): void => {
+    this.#flushQueued = false;
+    const q = this.#queued;
+    this.#queued = [];
+    if (q.length === 0 || !this.#socket) return;
+    this.#socket.write(q.length === 1 ? q[0] : Buffer.concat(q));
+  };
 
   constructor(
     private readonly target: ChannelTarget,
@@ -144,6 +159,8 @@ export class ScriptChannel {
     this.#ready = false;
     this.#socket = undefined;
     this.#reader.reset();
+    // their waiters are rejected below; the bytes must not reach the next connection
+    this.#queued = [];
     const waiting = this.#waiting;
     this.#waiting = [];
     for (const w of waiting) w.reject(new ChannelDown(this.#lastError));
@@ -166,7 +183,7 @@ export class ScriptChannel {
     if ((!this.#ready && !handshake) || !this.#socket) return Promise.reject(new ChannelDown(this.#lastError));
     return new Promise((resolve, reject) => {
       this.#waiting.push({ resolve, reject, deadline: Date.now() + this.timeoutMs });
-      this.#socket!.write(encodeCommand(args));
+      this.#write(encodeCommand(args));
     });
   }
 
@@ -181,7 +198,7 @@ export class ScriptChannel {
     }
     const deadline = Date.now() + this.timeoutMs;
     const out = commands.map((_c) => new Promise<RespValue>((resolve, reject) => this.#waiting.push({ resolve, reject, deadline })));
-    this.#socket.write(commands.length === 1 ? encodeCommand(commands[0]) : Buffer.concat(commands.map(encodeCommand)));
+    this.#write(commands.length === 1 ? encodeCommand(commands[0]) : Buffer.concat(commands.map(encodeCommand)));
     return out;
   }
 
@@ -194,8 +211,17 @@ export class ScriptChannel {
     const deadline = Date.now() + this.timeoutMs;
     const out: Array<Promise<RespValue>> = [];
     for (let i = 0; i < count; i++) out.push(new Promise<RespValue>((resolve, reject) => this.#waiting.push({ resolve, reject, deadline })));
-    this.#socket.write(bytes);
+    this.#write(bytes);
     return out;
+  }
+
+  /** Every command goes through here, so that the bytes keep the order of the waiters. */
+  #write(bytes: Buffer): void {
+    this.#queued.push(bytes);
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      setImmediate(this.#writeQueued);
+    }
   }
 
   call(args: readonly (string | Buffer)[]): Promise<RespValue> {

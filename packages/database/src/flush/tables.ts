@@ -42,7 +42,7 @@ export const USERS: TableSpec<'users_main'> = {
   async write(db, rows) {
     const merged = mergeBy(rows, (r) => r.uid, (a, b) => ({ uid: a.uid, uploaded: a.uploaded + b.uploaded, downloaded: a.downloaded + b.downloaded }));
     await db.run(
-      `UPDATE users_main AS u JOIN (${derivedRows(['ID', 'up', 'down'], merged.map((r) => [int(r.uid), int(r.uploaded), int(r.downloaded)]))}) AS v ON v.ID = u.ID ` +
+      `UPDATE users_main AS u JOIN (${derivedRows(['ID', 'up', 'down'], merged.map((r) => [int(r.uid), int(r.uploaded), int(r.downloaded)]), db.rowsForm)}) AS v ON v.ID = u.ID ` +
         'SET u.Uploaded = u.Uploaded + v.up, u.Downloaded = u.Downloaded + v.down',
     );
   },
@@ -72,7 +72,7 @@ export const TORRENTS: TableSpec<'torrents'> = {
     // last_action tests v.s, not t.Seeders: the order in which a multi-table UPDATE applies its
     // assignments is not guaranteed, so no assignment may read a column another one sets.
     await db.run(
-      `UPDATE torrents AS t JOIN (${derivedRows(['ID', 's', 'l', 'sn', 'b'], merged.map((r) => [int(r.tid), int(r.seeders), int(r.leechers), int(snatched(r.snatched)), balanceLiteral(r.balance)]))}) AS v ON v.ID = t.ID ` +
+      `UPDATE torrents AS t JOIN (${derivedRows(['ID', 's', 'l', 'sn', 'b'], merged.map((r) => [int(r.tid), int(r.seeders), int(r.leechers), int(snatched(r.snatched)), balanceLiteral(r.balance)]), db.rowsForm)}) AS v ON v.ID = t.ID ` +
         `SET t.Seeders = v.s, t.Leechers = v.l, t.Snatched = LEAST(t.Snatched + v.sn, ${UINT_MAX}), t.balance = COALESCE(v.b, t.balance), ` +
         't.last_action = IF(v.s > 0, NOW(), t.last_action)',
     );
@@ -153,7 +153,7 @@ async function writeDeactivate(db: Exec, rows: readonly PeerRow[]): Promise<void
   // A JOIN rather than `(peer_id, fid, uid) IN ((?,?,?), ...)`: on MariaDB 10.11 the IN form
   // took ~1.7 s per 1000 rows on a 100k-row table, the join (eq_ref on PRIMARY) ~25 ms.
   await db.run(
-    `UPDATE xbt_files_users AS x JOIN (${derivedRows(['p', 'f', 'u'], rows.map((r) => [bin(r.peerId), int(r.tid), int(r.uid)]))}) AS v ` +
+    `UPDATE xbt_files_users AS x JOIN (${derivedRows(['p', 'f', 'u'], rows.map((r) => [bin(r.peerId), int(r.tid), int(r.uid)]), db.rowsForm)}) AS v ` +
       'ON x.peer_id = v.p AND x.fid = v.f AND x.uid = v.u SET x.active = 0',
   );
 }
@@ -201,7 +201,7 @@ export const TOKENS: TableSpec<'users_freeleeches'> = {
     // site deleted meanwhile is simply not credited.
     const merged = mergeBy(rows, (r) => `${r.uid}:${r.tid}`, (a, b) => ({ ...a, downloaded: a.downloaded + b.downloaded }));
     await db.run(
-      `UPDATE users_freeleeches AS f JOIN (${derivedRows(['UserID', 'TorrentID', 'd'], merged.map((r) => [int(r.uid), int(r.tid), int(r.downloaded)]))}) AS v ` +
+      `UPDATE users_freeleeches AS f JOIN (${derivedRows(['UserID', 'TorrentID', 'd'], merged.map((r) => [int(r.uid), int(r.tid), int(r.downloaded)]), db.rowsForm)}) AS v ` +
         'ON v.UserID = f.UserID AND v.TorrentID = f.TorrentID SET f.Downloaded = f.Downloaded + v.d',
     );
   },
