@@ -141,3 +141,44 @@ describe(`front door against Node's server (seed ${SEED})`, () => {
     assert.deepEqual(bodies, [...Array.from({ length: 20 }, (_, i) => `/fast/${i}`), '/fast/last']);
   });
 });
+
+describe('front door, closing after a reply', () => {
+  // 16 MiB: more than a loopback socket's send buffer takes at once, so the reply is still
+  // being written when the close is due
+  const BIG = Buffer.alloc(16 * 1024 * 1024, 0x61);
+  let behind: http.Server;
+  let door: FrontDoor;
+  let port: number;
+  let keepalive = 0;
+
+  before(async () => {
+    behind = http.createServer((_req, res) => res.end('node'));
+    door = createFrontDoor({
+      http: behind,
+      timeouts: () => ({ connectionTimeout: 2, keepaliveTimeout: keepalive }),
+      answer: (q) => (q.url === '/big' ? BIG : q.url === '/small' ? Buffer.from('small') : undefined),
+    });
+    port = await listen(door.server);
+  });
+  after(() => door.close());
+
+  for (const [what, ka, header] of [['keepalive_timeout = 0', 0, ''], ['Connection: close', 5, 'Connection: close\r\n']] as const) {
+    it(`sends a small reply whole, then the FIN (${what})`, async () => {
+      keepalive = ka;
+      const o = await exchange(port, Buffer.from(`GET /small HTTP/1.1\r\n${header}\r\n`), { deadlineMs: 5000 });
+      assert.equal(o.timedOut, false, 'the server closed');
+      assert.equal(o.error, undefined);
+      assert.deepEqual(parseReplies(o.data).map((r) => r.body.toString('latin1')), ['small']);
+    });
+
+    it(`sends a reply bigger than the socket takes at once whole before closing (${what})`, async () => {
+      keepalive = ka;
+      const o = await exchange(port, Buffer.from(`GET /big HTTP/1.1\r\n${header}\r\n`), { deadlineMs: 10_000 });
+      assert.equal(o.timedOut, false, 'the server closed');
+      assert.equal(o.error, undefined);
+      const [reply] = parseReplies(o.data);
+      assert.equal(reply.body.length, BIG.length);
+      assert.ok(reply.body.equals(BIG));
+    });
+  }
+});

@@ -55,6 +55,7 @@ class Connection {
   #ended = false;
   #closeAfter = false;
   #handedOff = false;
+  #noDelay = false;
   #timer: NodeJS.Timeout | undefined;
   readonly #onData = (chunk: Buffer): void => this.#data(chunk);
   readonly #onEnd = (): void => this.#end();
@@ -165,10 +166,22 @@ class Connection {
     body.copy(out, head.length);
     if (close) {
       this.#buf = undefined;
-      socket.end(out);
-      // closed once written, as Node's server does: no wait for the client's FIN
-      socket.once('finish', () => socket.destroy());
+      socket.write(out);
+      // Closed once written, as Node's server does: no wait for the client's FIN. Nearly always
+      // the kernel took the whole reply at once, and close() sends it and then the FIN, so no
+      // shutdown() and no 'finish' are needed (a syscall and an event-loop pass per connection).
+      if (socket.writableLength === 0) socket.destroy();
+      else {
+        socket.end();
+        socket.once('finish', () => socket.destroy());
+      }
       return;
+    }
+    // Nagle could only hold back a reply that follows an unacknowledged one: set on the
+    // first reply that keeps the connection, so one-announce connections skip the syscall.
+    if (!this.#noDelay) {
+      this.#noDelay = true;
+      socket.setNoDelay(true);
     }
     socket.write(out);
     // idle until the next request, or that request's clock if part of it is here already
@@ -207,8 +220,9 @@ export function createFrontDoor(o: FrontDoorOptions): FrontDoor {
     tracking.add(o.http);
     o.http.emit('listening');
   }
-  // allowHalfOpen: a client's FIN after its request still gets the reply (Node's server does the same)
-  const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => void new Connection(socket, o, open));
+  // allowHalfOpen: a client's FIN after its request still gets the reply (Node's server does the
+  // same). No noDelay here: see #reply. A connection handed to Node's server gets it there.
+  const server = createServer({ allowHalfOpen: true }, (socket) => void new Connection(socket, o, open));
   return {
     server,
     close: () =>
