@@ -75,6 +75,7 @@ async function measure(readonly: boolean): Promise<Cost> {
     const aof1 = infoField(await redis.info('persistence'), 'aof_current_size');
     const cpu1 = cpuSeconds(server.pid);
     const stats = parseCommandStats(await redis.info('commandstats'));
+    if (process.env.BENCH_REDIS_COMMANDS) console.log((await redis.info('commandstats')).split('\n').filter((l) => l.startsWith('cmdstat')).join('\n'));
     const usec = /cmdstat_evalsha:calls=\d+,usec=(\d+)/.exec(await redis.info('commandstats'));
     const inner = Object.entries(stats).filter(([c]) => !['evalsha', 'eval', 'info', 'config|resetstat'].includes(c)).reduce((a, [, n]) => a + n, 0);
     return {
