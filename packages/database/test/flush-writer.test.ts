@@ -443,6 +443,22 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
       assert.deepEqual(left.map((r) => r.batch), ['p-new']);
     });
 
+    it('pruneFlushLog gives up within its timeout when MySQL stops answering (SIGSTOP)', async () => {
+      await pruneFlushLog(pool, 86_400); // a pooled connection exists: the timeout is the statement's
+      const started = Date.now();
+      db.pause();
+      try {
+        // (raced against 5 s, so that a prune without its timeout fails here instead of hanging)
+        const stuck = sleep(5000).then(() => {
+          throw new Error('pruneFlushLog still waiting after 5 s');
+        });
+        await assert.rejects(Promise.race([pruneFlushLog(pool, 86_400, 500), stuck]), transient);
+      } finally {
+        db.resume();
+      }
+      assert.ok(Date.now() - started < 5000, `gave up after ${Date.now() - started} ms`);
+    });
+
     it('timing: 10,000 users + 10,000 peers rows', async (t) => {
       await resetAndSeed(db);
       const n = 10_000;

@@ -218,7 +218,7 @@ export class Flusher {
     );
     if (Date.now() - this.#lastPrune > PRUNE_EVERY_MS) {
       this.#lastPrune = Date.now();
-      await pruneFlushLog(this.pool, 7 * 86400).catch((err: Error) => this.log.warn(`pruning oncilla_flush_log failed: ${err.message}`));
+      await pruneFlushLog(this.pool, 7 * 86400, this.opts.queryTimeoutMs).catch((err: Error) => this.log.warn(`pruning oncilla_flush_log failed: ${err.message}`));
     }
     return true;
   }

@@ -198,6 +198,9 @@ class Connection {
     socket.off('end', this.#onEnd);
     socket.off('error', this.#onError);
     this.open.delete(this);
+    // Node's HTTP server sets TCP_NODELAY when its own listener accepts (its noDelay option),
+    // not on a connection handed to it: set here, as it would have been.
+    if (!this.#noDelay) socket.setNoDelay(true);
     const rest = this.#buf;
     this.#buf = undefined;
     this.o.http.emit('connection', socket);
@@ -221,7 +224,7 @@ export function createFrontDoor(o: FrontDoorOptions): FrontDoor {
     o.http.emit('listening');
   }
   // allowHalfOpen: a client's FIN after its request still gets the reply (Node's server does the
-  // same). No noDelay here: see #reply. A connection handed to Node's server gets it there.
+  // same). No noDelay here: see #reply and #handOff.
   const server = createServer({ allowHalfOpen: true }, (socket) => void new Connection(socket, o, open));
   return {
     server,

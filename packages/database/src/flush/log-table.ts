@@ -32,14 +32,17 @@ export async function ensureFlushLog(pool: Pool): Promise<void> {
  * Deletes log rows older than `olderThanSeconds` (in chunks, so no long lock), returns how
  * many. Only safe for batches that can no longer be retried: keep days, not minutes.
  */
-export async function pruneFlushLog(pool: Pool, olderThanSeconds: number): Promise<number> {
+export async function pruneFlushLog(pool: Pool, olderThanSeconds: number, timeoutMs = 60_000): Promise<number> {
   if (!Number.isInteger(olderThanSeconds) || olderThanSeconds < 0) throw new RangeError(`olderThanSeconds must be a non-negative integer, got ${olderThanSeconds}`);
   let total = 0;
   for (;;) {
-    const [res] = await pool.query<ResultSetHeader>(
-      'DELETE FROM oncilla_flush_log WHERE applied_at < NOW() - INTERVAL ? SECOND LIMIT ?',
-      [olderThanSeconds, PRUNE_CHUNK],
-    );
+    // Each DELETE is bounded like the flush's own statements: the prune runs inside a flush
+    // tick, and a MySQL that stops answering must fail it, not hold the next cut back.
+    const [res] = await pool.query<ResultSetHeader>({
+      sql: 'DELETE FROM oncilla_flush_log WHERE applied_at < NOW() - INTERVAL ? SECOND LIMIT ?',
+      values: [olderThanSeconds, PRUNE_CHUNK],
+      timeout: timeoutMs,
+    });
     total += res.affectedRows;
     if (res.affectedRows < PRUNE_CHUNK) return total;
   }
