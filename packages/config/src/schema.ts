@@ -340,7 +340,7 @@ export const CONFIG_KEYS = [
     default: '20',
     reloadable: true,
     description:
-      'Seconds one flush statement may take; a MySQL that stops answering fails the flush, which keeps its batch in Redis and retries.',
+      'Seconds one flush statement may take (the hourly prune of `oncilla_flush_log` included); a MySQL that stops answering fails the flush, which keeps its batch in Redis and retries.',
   }),
   oncilla('flush_lag_warning', uint(1, WEEK), {
     default: '30',
