@@ -38,3 +38,29 @@ it('fails fast while Redis is away or silent, and works again once it is back', 
     await server.cleanup();
   }
 });
+
+it('commands issued in one event-loop pass go out together, each reply to its own caller, in order', async () => {
+  const server = await startRedis({ appendonly: false });
+  const ch = new ScriptChannel(channelTarget(server.url), 2000, 'test-channel', undefined);
+  try {
+    await ch.connect();
+    // the three ways in, interleaved within one pass
+    const calls: Array<{ want: unknown; got: Promise<unknown> }> = [];
+    let n = 0;
+    for (let i = 0; i < 300; i++) {
+      if (i % 3 === 0) calls.push({ want: ++n, got: ch.call(['INCR', 'n']) });
+      else if (i % 3 === 1) {
+        const [echo, incr] = ch.pipeline([['ECHO', `p${i}`], ['INCR', 'n']]);
+        calls.push({ want: Buffer.from(`p${i}`), got: echo }, { want: ++n, got: incr });
+      } else calls.push({ want: Buffer.from(`e${i}`), got: ch.pipelineEncoded(Buffer.from(`*2\r\n$4\r\nECHO\r\n$${`e${i}`.length}\r\ne${i}\r\n`), 1)[0] });
+    }
+    for (const c of calls) assert.deepEqual(await c.got, c.want);
+    // a failing command rejects its own caller only
+    const [bad, good] = ch.pipeline([['INCR', 'no such', 'arity'], ['ECHO', 'after']]);
+    await assert.rejects(bad);
+    assert.deepEqual(await good, Buffer.from('after'));
+  } finally {
+    await ch.close();
+    await server.cleanup();
+  }
+});

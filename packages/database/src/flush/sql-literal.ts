@@ -51,8 +51,8 @@ export function intList(ns: Iterable<number>): string {
  * How a derived table of literal rows is written: `values` (MariaDB 10.3.3 and later) as
  * `SELECT 1 AS a, 2 AS b UNION ALL VALUES (3,4),(5,6)`, one query block for the whole table;
  * `select` (every other server) as `SELECT 1 AS a, 2 AS b UNION ALL SELECT 3,4 ...`, one query
- * block per row, which MariaDB parses and plans one by one (about a fifth of what these UPDATEs
- * cost it, measured with `npm run bench:flush`).
+ * block per row, which MariaDB parses and plans one by one (10-20% of what these UPDATEs cost
+ * it, measured with `npm run bench:flush`).
  */
 export type RowsForm = 'values' | 'select';
 
