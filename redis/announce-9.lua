@@ -89,7 +89,9 @@ end
 -- A completion counts once per download: a peer already seeding records no snatch; a brand-new
 -- peer announcing 'completed' does (as Ocelot).
 local snatch = ev == 2 and seederNow and (old == nil or not old.seeder)
-local p = { left = left, port = port, last = now, visible = seederNow or canLeech, seeder = seederNow }
+-- (every field the record gets is set here, so the table is sized once, never rehashed)
+local p = { left = left, port = port, last = now, visible = seederNow or canLeech, seeder = seederNow,
+            v4 = '', v6 = '', fresh4 = false, fresh6 = false, first = 0, up = 0, down = 0, corrupt = 0, announces = 0 }
 if older and port ~= old.port then
   -- an older port: the stored addresses are the newer ones
   p.port, p.v4, p.v6, p.fresh4, p.fresh6 = old.port, old.v4, old.v6, old.fresh4, old.fresh6
@@ -226,15 +228,16 @@ if record then
   -- The torrent row: on any change, and at least hourly while the torrent is active (the site's
   -- crons read last_action and the counts). Its time is refreshed at most once a minute (AOF
   -- bytes), so the hourly row may come up to 60 s early, never late.
+  -- (written with the peer's row, in one HSET)
+  local torrentRow = nil
   if updateTorrent or lastRow + 3600 < now then
-    putTorrentRow(KEYS[4], tidBytes, ns, nl, balance, snatch)
+    torrentRow = torrentRowValue(ns, nl, balance)
+    if snatch then addTorrentSnatch(KEYS[4], tidBytes) end
     if lastRow + 60 <= now then tw[#tw + 1] = 'lr'; tw[#tw + 1] = now end
   end
-  putPeerRow(KEYS[4], tidBytes .. peerKey, heavy or stopped, {
-    active = stopped and 0 or 1, up = p.up, down = p.down, upspeed = upspeed, downspeed = downspeed,
-    left = left, corrupt = p.corrupt, timespent = now - p.first, announces = p.announces, mtime = now,
-    addrs = rowAddrs, ua = ua,
-  }, acc, free, tidBytes, uidBytes)
+  putPeerRow(KEYS[4], tidBytes .. peerKey, heavy or stopped, stopped and 0 or 1, p.up, p.down, upspeed,
+    downspeed, left, p.corrupt, now - p.first, p.announces, now, rowAddrs, ua, acc, free, tidBytes, uidBytes,
+    torrentRow)
 end
 
 if left > 0 and not canLeech then

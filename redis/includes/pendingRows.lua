@@ -22,7 +22,7 @@
 local ROW = '>BBI7I7I4I4I7I7I4I4I4Bc0Bc0I7I7I7I7I7I7I7I4I2B'
 local ACCOUNT = '>I7I7I7I7I7I7I7I4I2B'
 local ACCOUNT_LEN = 56
-local KIND_H, KIND_L = string.byte('h'), string.byte('l')
+local KIND_H, KIND_L = 104, 108 -- 'h', 'l'
 -- The largest integer a double (Lua here, JavaScript at flush time) holds exactly: sums stop
 -- there, so one absurd counter can never make a row unreadable or inexact.
 local MAX_EXACT = 9007199254740991
@@ -57,8 +57,11 @@ local function readAccount(row)
 end
 
 -- Writes a peer's pending row: the new values, its accounting added to what was pending.
--- acc = {cu, cd, ru, rd, fu, fd, td, seedtime, snatches}; r = the row's values.
-local function putPeerRow(key, field, heavy, r, acc, free, tidBytes, uidBytes)
+-- acc = {cu, cd, ru, rd, fu, fd, td, seedtime, snatches}; the row's values come as arguments, not
+-- a table (an announce builds no table it can do without: Lua's tables are much of its cost).
+-- `torrentRow` (optional, from torrentRowValue) is written in the same HSET.
+local function putPeerRow(key, field, heavy, active, up, down, upspeed, downspeed, left, corrupt,
+                          timespent, announces, mtime, addrs, ua, acc, free, tidBytes, uidBytes, torrentRow)
   local prev = redis.call('HGET', key, field)
   if prev and not heavy and string.byte(prev, 1) == KIND_H then heavy = true end
   local sum = readAccount(prev)
@@ -73,9 +76,14 @@ local function putPeerRow(key, field, heavy, r, acc, free, tidBytes, uidBytes)
     for i = 1, 9 do acc[i] = acc[i] + sum[i] end
   end
   for i = 1, 9 do acc[i] = math.min(ACCOUNT_CAPS[i], acc[i]) end
-  redis.call('HSET', key, field, struct.pack(ROW, heavy and KIND_H or KIND_L, r.active, r.up, r.down,
-    r.upspeed, r.downspeed, r.left, r.corrupt, r.timespent, r.announces, r.mtime, #r.addrs, r.addrs,
-    #r.ua, r.ua, acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7], acc[8], acc[9], free))
+  local row = struct.pack(ROW, heavy and KIND_H or KIND_L, active, up, down, upspeed, downspeed, left,
+    corrupt, timespent, announces, mtime, #addrs, addrs, #ua, ua, acc[1], acc[2], acc[3], acc[4], acc[5],
+    acc[6], acc[7], acc[8], acc[9], free)
+  if torrentRow then
+    redis.call('HSET', key, field, row, tidBytes, torrentRow)
+  else
+    redis.call('HSET', key, field, row)
+  end
 end
 
 -- A peer that left without announcing (reaped): its xbt_files_users row becomes active = 0.
@@ -89,11 +97,21 @@ local function putGoneRow(key, field)
   end
 end
 
--- The torrent's row (latest counts and balance) and, with a completion, one more snatch.
-local function putTorrentRow(key, tidBytes, seeders, leechers, balance, snatch)
+-- The value of the torrent's row: its latest counts and balance (the latest row wins).
+local function torrentRowValue(seeders, leechers, balance)
   -- a balance loaded from an old torrents row may be beyond what the flush can read exactly
-  redis.call('HSET', key, tidBytes, string.format('%d|%d|%d', seeders, leechers, clampExact(balance)))
-  if snatch then redis.call('HINCRBY', key, tidBytes .. 'n', 1) end
+  return string.format('%d|%d|%d', seeders, leechers, clampExact(balance))
+end
+
+-- One more completion to add to the torrent's Snatched.
+local function addTorrentSnatch(key, tidBytes)
+  redis.call('HINCRBY', key, tidBytes .. 'n', 1)
+end
+
+-- The torrent's row and, with a completion, one more snatch.
+local function putTorrentRow(key, tidBytes, seeders, leechers, balance, snatch)
+  redis.call('HSET', key, tidBytes, torrentRowValue(seeders, leechers, balance))
+  if snatch then addTorrentSnatch(key, tidBytes) end
 end
 
 -- A completion for xbt_snatched, in the shard's `snatches` list: uid u32, tid u32, unix time
