@@ -5,6 +5,7 @@
   the torrents' hashes. Returns {0} when the shard's lists are missing, else
   {1, complete, incomplete, downloaded, ...} with -1s for hashes that are not registered.
 ]]
+--- @flags no-writes
 if redis.call('HEXISTS', KEYS[1], 'ok') == 0 then return { 0 } end
 local out = { 1 }
 for i = 2, #KEYS do

@@ -347,7 +347,7 @@ async function main(): Promise<void> {
     const workersCpu = c.workers.reduce((a, pid) => a + (cpu[`worker:${pid}`] ?? 0), 0);
     const scriptCalls = (commandStats.evalsha ?? 0) + (commandStats.eval ?? 0) + (commandStats.fcall ?? 0);
     const commands = Object.entries(commandStats)
-      .filter(([cmd]) => !['evalsha', 'eval', 'fcall', 'info', 'config', 'config|resetstat'].includes(cmd))
+      .filter(([cmd]) => !['evalsha', 'eval', 'fcall', 'function|load', 'info', 'config', 'config|resetstat'].includes(cmd))
       .reduce((a, [, k]) => a + k, 0);
     const aofRewrites = sumField(aofAfter, 'aof_rewrites') - sumField(aofBefore, 'aof_rewrites');
     const redisCpu = redis.nodes.reduce((a, n) => a + (cpu[n.label] ?? 0), 0);
@@ -376,7 +376,7 @@ async function main(): Promise<void> {
         scriptCallsPerAnnounce: announces ? Number((scriptCalls / announces).toFixed(3)) : 0,
         commandsPerAnnounce: announces ? Number((commands / announces).toFixed(2)) : 0,
         /** INFO commandstats' time inside the announce script per call (its inner commands included; not the network or the AOF) */
-        scriptMicrosPerCall: commandStats.evalsha ? Number(((commandMicros.evalsha ?? 0) / commandStats.evalsha).toFixed(1)) : 0,
+        scriptMicrosPerCall: commandStats.fcall ? Number(((commandMicros.fcall ?? 0) / commandStats.fcall).toFixed(1)) : 0,
         usedMemoryBytes: usedMemory,
         usedMemoryBytesPerPeer: Math.round((usedMemory - memoryBaseline) / slots),
         // a rewrite replaces the files, so the growth is only meaningful without one

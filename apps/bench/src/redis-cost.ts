@@ -76,8 +76,8 @@ async function measure(readonly: boolean): Promise<Cost> {
     const cpu1 = cpuSeconds(server.pid);
     const stats = parseCommandStats(await redis.info('commandstats'));
     if (process.env.BENCH_REDIS_COMMANDS) console.log((await redis.info('commandstats')).split('\n').filter((l) => l.startsWith('cmdstat')).join('\n'));
-    const usec = /cmdstat_evalsha:calls=\d+,usec=(\d+)/.exec(await redis.info('commandstats'));
-    const inner = Object.entries(stats).filter(([c]) => !['evalsha', 'eval', 'info', 'config|resetstat'].includes(c)).reduce((a, [, n]) => a + n, 0);
+    const usec = /cmdstat_fcall:calls=\d+,usec=(\d+)/.exec(await redis.info('commandstats'));
+    const inner = Object.entries(stats).filter(([c]) => !['evalsha', 'eval', 'fcall', 'function|load', 'info', 'config|resetstat'].includes(c)).reduce((a, [, n]) => a + n, 0);
     return {
       mode: readonly ? 'readonly' : 'accounting',
       aofBytesPerAnnounce: args.aof === 'off' ? null : Math.round((aof1 - aof0) / announces),

@@ -155,3 +155,21 @@ export async function connectRedis(redis: RedisClient, log: Logger): Promise<voi
     }
   }
 }
+
+/**
+ * Resolves once the client is connected, or after `ms` whatever its state. For the site's
+ * updates: after Redis comes back, this connection may reconnect up to a second after the
+ * announce channel does (each backs off on its own), and an update is better late than refused.
+ */
+export function whenReady(client: RedisClient, ms: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    client.once('ready', done);
+  });
+}

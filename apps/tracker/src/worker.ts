@@ -16,7 +16,7 @@ import { emptySnapshot, WorkerStats, type ClusterStats } from './http/stats.js';
 import { handleUpdate } from './http/update.js';
 import { createLogger } from './logger.js';
 import { isPrimaryMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
-import { createRedis, connectRedis } from './redis-client.js';
+import { createRedis, connectRedis, whenReady } from './redis-client.js';
 import { ClusterHealth } from './cluster-health.js';
 import { handlerSettings } from './settings.js';
 
@@ -127,6 +127,9 @@ async function listen(app: FastifyInstance, answer: FastAnswer, timeouts: () => 
 
 /** An announce answers only from lists confirmed current this recently (the site's changes reach every worker within 1 s). */
 const LISTS_MAX_AGE_MS = 800;
+// A site update that meets this worker's Redis connection reconnecting waits this long for it
+// (the connection backs off up to a second between tries) before it is refused.
+const UPDATE_CONNECT_WAIT_MS = 2000;
 
 export async function runWorker(): Promise<void> {
   let config = await firstConfig();
@@ -191,6 +194,7 @@ export async function runWorker(): Promise<void> {
     maxInFlight: () => config.maxInflightRequests,
     control: {
       update: (q) => handleUpdate(control, q, log, {
+        connected: () => whenReady(redis, UPDATE_CONNECT_WAIT_MS),
         now: () => Math.floor(Date.now() / 1000),
         reasonLifetime: () => config.delReasonLifetime,
         settle: (version) => follower.caughtUp(version, LISTS_MAX_AGE_MS),

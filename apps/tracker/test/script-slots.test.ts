@@ -9,10 +9,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { insertTokens, insertTorrents, insertUsers, makeInfoHash, startMariaDb, startRedis, type MariaDbServer, type RedisServer } from '@oncilla/testkit';
-import { keySlot, loadScripts } from '@oncilla/swarm-store';
+import { keySlot, loadLibrary, scriptLibrary } from '@oncilla/swarm-store';
 import { REPORT_PASSWORD, SITE_PASSWORD, TrackerProcess } from '@oncilla/tracker/launcher';
 import { decode, get, pct, query, text, type Params } from './support/client.js';
 import { siteRequest } from './support/site-client.js';
@@ -24,29 +23,22 @@ const pid = (n: number): string => `-TS0001-${String(n).padStart(12, '0')}`;
 // torrents whose info_hashes start with different bytes: different shards, so different slots
 const HASHES = [1, 2, 3, 4, 5, 6].map((n) => makeInfoHash(n));
 
-const SCRIPTS = loadScripts();
-const BY_SHA = new Map(SCRIPTS.map((s) => [createHash('sha1').update(s.lua).digest('hex'), s]));
-const BY_SOURCE = new Map(SCRIPTS.map((s) => [s.lua, s]));
+// the Redis function of each script -> the script's name
+const BY_FUNCTION = new Map([...scriptLibrary().functions].map(([name, fn]) => [fn, name]));
 
 interface ScriptCall {
   name: string;
   keys: string[];
 }
 
-/** MONITOR quotes arguments as Redis' sdscatrepr does (\n, \", \xHH): undo it. */
-function unquote(s: string): string {
-  return s.replace(/\\(x[0-9a-f]{2}|.)/g, (_m, c: string) =>
-    c.length === 3 ? String.fromCharCode(parseInt(c.slice(1), 16)) : ({ n: '\n', r: '\r', t: '\t', a: '\x07', b: '\b' } as Record<string, string>)[c] ?? c,
-  );
-}
-
 /** A script call out of a MONITOR line's arguments, or undefined for any other command. */
 function scriptCall(args: string[]): ScriptCall | undefined {
   const cmd = args[0]?.toLowerCase();
-  if (cmd !== 'evalsha' && cmd !== 'eval') return undefined;
-  const script = cmd === 'evalsha' ? BY_SHA.get(args[1]) : BY_SOURCE.get(unquote(args[1]));
+  // every script runs as a function: an EVAL would be code sent around the library
+  if (cmd === 'eval' || cmd === 'evalsha') return { name: `unknown ${cmd}`, keys: [] };
+  if (cmd !== 'fcall' && cmd !== 'fcall_ro') return undefined;
   const n = Number(args[2]);
-  return { name: script?.name ?? `unknown ${cmd} ${args[1].slice(0, 60)}`, keys: args.slice(3, 3 + n) };
+  return { name: BY_FUNCTION.get(args[1]) ?? `unknown function ${args[1]}`, keys: args.slice(3, 3 + n) };
 }
 
 async function seed(db: MariaDbServer): Promise<void> {
@@ -121,8 +113,7 @@ describe('every script keeps to one slot', () => {
     ]);
     await seed(db);
     const monitorClient = new Redis(redisServer.url);
-    // every call is then an EVALSHA (MONITOR leaves out the EVAL that follows a NOSCRIPT)
-    for (const script of SCRIPTS) await monitorClient.script('LOAD', script.lua);
+    await loadLibrary(monitorClient);
     const monitor = await monitorClient.monitor();
     monitor.on('monitor', (_time: string, args: string[]) => {
       const call = scriptCall(args);
@@ -152,7 +143,7 @@ describe('every script keeps to one slot', () => {
 
   it('saw every script in redis/ at least once', () => {
     const seen = new Set(calls.map((c) => c.name));
-    assert.deepEqual(SCRIPTS.map((s) => s.name).filter((n) => !seen.has(n)), []);
+    assert.deepEqual([...BY_FUNCTION.values()].filter((n) => !seen.has(n)), []);
   });
 
   it('every call names at least one key, and all its keys map to one slot (CLUSTER KEYSLOT)', async () => {

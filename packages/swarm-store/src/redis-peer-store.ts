@@ -52,7 +52,7 @@ export interface PeerStoreOptions {
 }
 
 /** Replies that mean the script did not run there (a missing script, a cluster redirection or pause). */
-const RUN_ELSEWHERE = /^(NOSCRIPT|MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/;
+const RUN_ELSEWHERE = /^(ERR Function not found|MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/;
 
 type ScriptFn = (...args: (string | Buffer | number)[]) => Promise<unknown>;
 
@@ -63,7 +63,7 @@ export class RedisPeerStore implements PeerStore {
   #limits: AnnounceLimits;
   readonly #skip?: (uid: number) => boolean;
   readonly #channel?: ScriptChannel | ClusterChannels;
-  readonly #sha: string;
+  readonly #function: string;
   #loaded = false;
 
   constructor(readonly client: RedisClient, prefix: string, opts: PeerStoreOptions = {}) {
@@ -79,7 +79,7 @@ export class RedisPeerStore implements PeerStore {
     };
     this.#skip = opts.skipUser;
     this.#channel = opts.channel;
-    this.#sha = this.scripts.source('announce').sha;
+    this.#function = this.scripts.functionName('announce');
   }
 
   /** The credit limits, changed on a config reload. */
@@ -105,9 +105,10 @@ export class RedisPeerStore implements PeerStore {
       } catch (err) {
         await hmget?.catch(() => undefined);
         if (!(err instanceof RespError) || !RUN_ELSEWHERE.test(err.message)) throw err;
-        // NOSCRIPT: first use on this Redis (or after a SCRIPT FLUSH): ioredis loads it, then
-        // EVALSHA works. A cluster's redirection or pause: the cluster client follows it. The
-        // script did not run in either case, so running it through the client is safe.
+        // Function not found: first use on this Redis (or after a restart without persistence):
+        // the client's call loads the library, then runs it. A cluster's redirection or pause:
+        // the cluster client follows it. The script did not run in either case, so running it
+        // through the client is safe.
         return this.#viaClient(keys, packed, t, fields, read);
       }
       const blobs = read ? ((await hmget) as Array<Buffer | null>) : [];
@@ -120,12 +121,12 @@ export class RedisPeerStore implements PeerStore {
   #head: Buffer | undefined;
 
   /**
-   * The EVALSHA (and the HMGET behind it) as bytes: the command's head and the shard's six keys
+   * The FCALL (and the HMGET behind it) as bytes: the command's head and the shard's six keys
    * are encoded once and kept (they repeat on every announce), the torrent's keys and the
    * arguments each time.
    */
   #encode(t: TorrentKeys, packed: Buffer, fields: readonly CandidateField[]): Buffer {
-    this.#head ??= Buffer.from(`*14\r\n$7\r\nEVALSHA\r\n$40\r\n${this.#sha}\r\n$1\r\n9\r\n`, 'latin1');
+    this.#head ??= Buffer.from(`*14\r\n$5\r\nFCALL\r\n$${this.#function.length}\r\n${this.#function}\r\n$1\r\n9\r\n`, 'latin1');
     const s = t.shard;
     let shardKeys = this.#shardKeys.get(s.shard);
     if (!shardKeys) {

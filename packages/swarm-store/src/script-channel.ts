@@ -1,6 +1,6 @@
 /**
  * The announce's own Redis connection: one socket, commands written as pre-encoded bytes and
- * replies read in order. It does one job (EVALSHA of the announce script and the HMGET of
+ * replies read in order. It does one job (FCALL of the announce script and the HMGET of
  * the cached candidates that follows it) at a third of the CPU that a general client spends on
  * a command, which is most of a worker's Redis cost. Everything else goes through ioredis.
  *

@@ -143,6 +143,8 @@ export function parseUpdate(q: Query): ParsedUpdate {
 }
 
 export interface UpdateContext {
+  /** Waits (bounded) for the Redis connection the update goes through, if it is reconnecting. */
+  connected?: () => Promise<void>;
   now: () => number;
   /** del_reason_lifetime: how long a deleted torrent's reason is kept. */
   reasonLifetime: () => number;
@@ -242,5 +244,6 @@ export async function handleUpdate(control: SiteControl, q: Query, log: UpdateLo
     log.info(`Refused an update: invalid ${u.invalid}`);
     return encodeFailure(invalidParameterMessage(u.invalid));
   }
+  await ctx.connected?.();
   return applyUpdate(control, u, log, ctx);
 }
