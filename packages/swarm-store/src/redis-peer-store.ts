@@ -1,6 +1,7 @@
 import { keySchema, type KeySchema, type TorrentKeys } from './keys.js';
 import { CANDIDATE_FIELDS, packAnnounce, type AnnounceLimits, type CandidateField } from './announce-args.js';
-import { encodeBulk, encodeCommand, RespError, type RespValue } from './resp.js';
+import { RespError, type RespValue } from './resp.js';
+import { AnnounceCommand } from './announce-command.js';
 import type { ScriptChannel } from './script-channel.js';
 import { ClusterChannels } from './cluster-channels.js';
 import { asArray, asBuffer, asNumber, Scripts, type RedisClient } from './scripts.js';
@@ -14,15 +15,6 @@ export const CANDIDATE_TTL_SECONDS = 30;
 
 /** A non-compact candidate record: the compact one (11 or 23 bytes) and the peer id (20). */
 const listLen = (f: CandidateField): number => (f.endsWith('6') ? 23 : 11) + 20;
-
-/** Writes a latin1 string as a RESP bulk string at `at`; returns the end. */
-function bulk(out: Buffer, at: number, s: string): number {
-  at += out.write(`$${s.length}\r\n`, at, 'latin1');
-  at += out.write(s, at, 'latin1');
-  out[at++] = 0x0d;
-  out[at++] = 0x0a;
-  return at;
-}
 
 function endpoint(addr: Buffer | undefined, port: number): Buffer | undefined {
   if (!addr) return undefined;
@@ -92,13 +84,15 @@ export class RedisPeerStore implements PeerStore {
    * it left fresh (the records never pass through Lua). Non-compact announces get their
    * candidates from the script itself.
    */
-  async #run(t: TorrentKeys, packed: Buffer, fields: readonly CandidateField[], withPeerIds: boolean): Promise<{ reply: unknown[]; blobs: Array<Buffer | null> }> {
-    const s = t.shard;
-    const keys = [t.torrent, t.seeders, t.leechers, s.pending, s.snatches, s.expiries, s.swarms, s.counts, s.tokens];
+  async #run(infoHash: Buffer, packed: Buffer, fields: readonly CandidateField[], withPeerIds: boolean): Promise<{ reply: unknown[]; blobs: Array<Buffer | null> }> {
     const read = fields.length > 0 && !withPeerIds;
-    const ch = this.#channel instanceof ClusterChannels ? this.#channel.forShard(s) : this.#channel;
-    if (ch && ch.ready) {
-      const [script, hmget] = ch.pipelineEncoded(this.#encode(t, packed, read ? fields : []), read ? 2 : 1);
+    const fits = AnnounceCommand.fits(infoHash);
+    // (a torrent's shard is the first byte of its info_hash)
+    const shard = fits ? this.keys.shard(infoHash[0]) : this.keys.torrent(infoHash).shard;
+    const ch = this.#channel instanceof ClusterChannels ? this.#channel.forShard(shard) : this.#channel;
+    if (ch && ch.ready && fits) {
+      this.#command ??= new AnnounceCommand(this.keys, this.#function);
+      const [script, hmget] = ch.pipelineEncoded(this.#command.encode(infoHash, packed, read ? fields : []), read ? 2 : 1);
       let reply: RespValue;
       try {
         reply = await script;
@@ -109,57 +103,29 @@ export class RedisPeerStore implements PeerStore {
         // the client's call loads the library, then runs it. A cluster's redirection or pause:
         // the cluster client follows it. The script did not run in either case, so running it
         // through the client is safe.
-        return this.#viaClient(keys, packed, t, fields, read);
+        return this.#viaClient(this.keys.torrent(infoHash), packed, fields, read);
       }
       const blobs = read ? ((await hmget) as Array<Buffer | null>) : [];
       return { reply: reply as unknown[], blobs };
     }
-    return this.#viaClient(keys, packed, t, fields, read);
+    return this.#viaClient(this.keys.torrent(infoHash), packed, fields, read);
   }
 
-  readonly #shardKeys = new Map<number, Buffer>();
-  #head: Buffer | undefined;
+  #command: AnnounceCommand | undefined;
 
-  /**
-   * The FCALL (and the HMGET behind it) as bytes: the command's head and the shard's six keys
-   * are encoded once and kept (they repeat on every announce), the torrent's keys and the
-   * arguments each time.
-   */
-  #encode(t: TorrentKeys, packed: Buffer, fields: readonly CandidateField[]): Buffer {
-    this.#head ??= Buffer.from(`*14\r\n$5\r\nFCALL\r\n$${this.#function.length}\r\n${this.#function}\r\n$1\r\n9\r\n`, 'latin1');
+  async #viaClient(t: TorrentKeys, packed: Buffer, fields: readonly CandidateField[], read: boolean): Promise<{ reply: unknown[]; blobs: Array<Buffer | null> }> {
     const s = t.shard;
-    let shardKeys = this.#shardKeys.get(s.shard);
-    if (!shardKeys) {
-      shardKeys = Buffer.concat([s.pending, s.snatches, s.expiries, s.swarms, s.counts, s.tokens].map(encodeBulk));
-      this.#shardKeys.set(s.shard, shardKeys);
-    }
-    const hmget = fields.length ? encodeCommand(['HMGET', t.torrent, ...fields]) : undefined;
-    const head = this.#head;
-    const out = Buffer.allocUnsafe(head.length + 3 * (t.torrent.length + 16) + shardKeys.length + packed.length + t.hex.length + 32 + (hmget?.length ?? 0));
-    let at = head.copy(out, 0);
-    for (const key of [t.torrent, t.seeders, t.leechers]) at = bulk(out, at, key);
-    at += shardKeys.copy(out, at);
-    at += out.write(`$${packed.length}\r\n`, at, 'latin1');
-    at += packed.copy(out, at);
-    out[at++] = 0x0d;
-    out[at++] = 0x0a;
-    at = bulk(out, at, t.hex);
-    if (hmget) at += hmget.copy(out, at);
-    return out.subarray(0, at);
-  }
-
-  async #viaClient(keys: string[], packed: Buffer, t: TorrentKeys, fields: readonly CandidateField[], read: boolean): Promise<{ reply: unknown[]; blobs: Array<Buffer | null> }> {
+    const keys = [t.torrent, t.seeders, t.leechers, s.pending, s.snatches, s.expiries, s.swarms, s.counts, s.tokens];
     if (!read) return { reply: asArray(await this.#announce(...keys, packed, t.hex)), blobs: [] };
     const [reply, blobs] = await Promise.all([this.#announce(...keys, packed, t.hex), this.client.hmgetBuffer(t.torrent, ...fields)]);
     return { reply: asArray(reply), blobs };
   }
 
   async announce(a: AnnounceInput): Promise<AnnounceOutcome> {
-    const t = this.keys.torrent(a.infoHash);
     const plan = a.numwant > 0 && a.event !== 'stopped' ? planFields(a.plan) : [];
     // the script's order
     const fields = CANDIDATE_FIELDS.filter((f) => plan.includes(f));
-    const { reply, blobs: read } = await this.#run(t, packAnnounce(a, fields, this.#limits), fields, a.withPeerIds);
+    const { reply, blobs: read } = await this.#run(a.infoHash, packAnnounce(a, fields, this.#limits), fields, a.withPeerIds);
     const code = reply[0];
     if (code === 0) {
       const why = reply[1];
