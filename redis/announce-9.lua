@@ -74,106 +74,115 @@ local hereKey, otherKey = KEYS[3], KEYS[2]
 if seederNow then hereKey, otherKey = KEYS[2], KEYS[3] end
 local raw = redis.call('HGET', hereKey, peerKey)
 if not raw then raw = redis.call('HGET', otherKey, peerKey) end
-local old = raw and unpackPeer(raw) or nil
+-- The stored record, as locals (o*; oFlags is nil for a new peer): an announce builds no
+-- table it can do without.
+local oLeft, oUp, oDown, oCorrupt, oFirst, oLast, oAnnounces, oPort, oFlags, oV4, oV6
+local oSeeder, oVisible = false, false
+if raw then
+  oLeft, oUp, oDown, oCorrupt, oFirst, oLast, oAnnounces, oPort, oFlags, oV4, oV6 = unpackPeer(raw)
+  oSeeder, oVisible = hasFlag(oFlags, FLAG_SEEDER), hasFlag(oFlags, FLAG_VISIBLE)
+end
+local known = raw ~= false
 
 -- An announce older than the stored one (see STALE_SECONDS) changes nothing the stored one
 -- said: no credit, the same baseline, list, left and time, whatever its event. Only its
 -- address is taken, as from any announce (the other family of a dual-stack client).
-local older = old ~= nil and (up < old.up or down < old.down or corrupt < old.corrupt) and now - old.last < STALE_SECONDS
+local older = known and (up < oUp or down < oDown or corrupt < oCorrupt) and now - oLast < STALE_SECONDS
 if older then
-  ev, left, seederNow, stopped = 0, old.left, old.seeder, false
+  ev, left, seederNow, stopped = 0, oLeft, oSeeder, false
   hereKey, otherKey = KEYS[3], KEYS[2]
   if seederNow then hereKey, otherKey = KEYS[2], KEYS[3] end
 end
 
 -- A completion counts once per download: a peer already seeding records no snatch; a brand-new
 -- peer announcing 'completed' does (as Ocelot).
-local snatch = ev == 2 and seederNow and (old == nil or not old.seeder)
--- (every field the record gets is set here, so the table is sized once, never rehashed)
-local p = { left = left, port = port, last = now, visible = seederNow or canLeech, seeder = seederNow,
-            v4 = '', v6 = '', fresh4 = false, fresh6 = false, first = 0, up = 0, down = 0, corrupt = 0, announces = 0 }
-if older and port ~= old.port then
+local snatch = ev == 2 and seederNow and not oSeeder
+-- the peer's new record (n*)
+local nLeft, nPort, nLast, nVisible, nSeeder = left, port, now, seederNow or canLeech, seederNow
+local nV4, nV6, nFresh4, nFresh6
+if older and port ~= oPort then
   -- an older port: the stored addresses are the newer ones
-  p.port, p.v4, p.v6, p.fresh4, p.fresh6 = old.port, old.v4, old.v6, old.fresh4, old.fresh6
+  nPort, nV4, nV6, nFresh4, nFresh6 = oPort, oV4, oV6, hasFlag(oFlags, FLAG_FRESH4), hasFlag(oFlags, FLAG_FRESH6)
 else
-  mergeAddresses(p, old, v4, v6)
+  nV4, nV6, nFresh4, nFresh6 = mergeAddresses(port, v4, v6, oFlags, oPort, oV4, oV6)
 end
 
 -- Transfer since the last announce: a new session sets the baseline and credits nothing,
 -- counters that went backwards after a while (a restarted client) reset it, and so does a
 -- transfer bigger than the peer could have moved (the limits); otherwise the deltas count.
+local nFirst, nUp, nDown, nCorrupt, nAnnounces
 local du, dd, dc = 0, 0, 0
 local notes = 0
 local updateTorrent, heavy, normal = false, false, false
 if older then
-  p.first, p.up, p.down, p.corrupt, p.announces, p.last = old.first, old.up, old.down, old.corrupt, old.announces + 1, old.last
-  heavy = p.v4 ~= old.v4 or p.v6 ~= old.v6
+  nFirst, nUp, nDown, nCorrupt, nAnnounces, nLast = oFirst, oUp, oDown, oCorrupt, oAnnounces + 1, oLast
+  heavy = nV4 ~= oV4 or nV6 ~= oV6
   notes = 2
-elseif old == nil or ev == 1 then
-  p.first, p.up, p.down, p.corrupt, p.announces = now, up, down, corrupt, 1
+elseif not known or ev == 1 then
+  nFirst, nUp, nDown, nCorrupt, nAnnounces = now, up, down, corrupt, 1
   updateTorrent, heavy = true, true
 else
   local limit = maxDelta
   if maxRate > 0 then
-    local byRate = maxRate * math.max(1, now - old.last)
+    local byRate = maxRate * math.max(1, now - oLast)
     if limit == 0 or byRate < limit then limit = byRate end
   end
-  if up < old.up or down < old.down or (limit > 0 and (up - old.up > limit or down - old.down > limit)) then
-    if up >= old.up and down >= old.down then notes = 1 end
-    p.first, p.up, p.down, p.corrupt, p.announces = old.first, up, down, old.corrupt, old.announces + 1
+  if up < oUp or down < oDown or (limit > 0 and (up - oUp > limit or down - oDown > limit)) then
+    if up >= oUp and down >= oDown then notes = 1 end
+    nFirst, nUp, nDown, nCorrupt, nAnnounces = oFirst, up, down, oCorrupt, oAnnounces + 1
     heavy = true
   else
-    p.first, p.up, p.down, p.corrupt, p.announces = old.first, up, down, corrupt, old.announces + 1
+    nFirst, nUp, nDown, nCorrupt, nAnnounces = oFirst, up, down, corrupt, oAnnounces + 1
     normal = true
-    du, dd, dc = up - old.up, down - old.down, corrupt - old.corrupt
+    du, dd, dc = up - oUp, down - oDown, corrupt - oCorrupt
     if dc ~= 0 then updateTorrent = true end
     if du ~= 0 or dd ~= 0 or dc ~= 0 then heavy = true end
   end
 end
-if stopped or (old and old.seeder ~= seederNow) then updateTorrent = true end
+if stopped or (known and oSeeder ~= seederNow) then updateTorrent = true end
 
 -- this announce's accounting: credited up/down, real up/down, forgiven up/down, token down,
 -- seed time, snatches (summed into the peer's pending row)
-local acc = { 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+local cu, cd, fu, fd, td, seedTime = 0, 0, 0, 0, 0, 0
 local balanceDelta = -dc
 local upspeed, downspeed = 0, 0
 if du ~= 0 or dd ~= 0 then
   balanceDelta = balanceDelta + du - dd
   updateTorrent = true
-  if now > old.last then
-    upspeed = math.min(U32_MAX, math.floor(du / (now - old.last)))
-    downspeed = math.min(U32_MAX, math.floor(dd / (now - old.last)))
+  if now > oLast then
+    upspeed = math.min(U32_MAX, math.floor(du / (now - oLast)))
+    downspeed = math.min(U32_MAX, math.floor(dd / (now - oLast)))
   end
-  local cu, cd, fu, fd = discount(du, dd, free, hasToken)
-  acc[1], acc[2], acc[3], acc[4], acc[5], acc[6] = cu, cd, du, dd, fu, fd
-  if hasToken then acc[7] = dd end
+  cu, cd, fu, fd = discount(du, dd, free, hasToken)
+  if hasToken then td = dd end
 end
 if snatch then updateTorrent = true end
 -- Seed time: the whole gap since the last announce, if the peer was seeding through it (a
 -- leecher reporting left=0 without 'completed' counts as seeding already, as in Ocelot).
-if normal and (old.seeder or (seederNow and ev ~= 2)) then acc[8] = now - old.last end
+if normal and (oSeeder or (seederNow and ev ~= 2)) then seedTime = now - oLast end
 
 -- the swarm: the peer's record, the counts, the shard's counters (transitions only)
 local tw = {}
 if stopped then
-  if old then redis.call('HDEL', old.seeder and KEYS[2] or KEYS[3], peerKey) end
+  if known then redis.call('HDEL', oSeeder and KEYS[2] or KEYS[3], peerKey) end
 else
-  redis.call('HSET', hereKey, peerKey, packPeer(p))
-  if old and old.seeder ~= seederNow then redis.call('HDEL', otherKey, peerKey) end
+  redis.call('HSET', hereKey, peerKey, packPeer(nLeft, nUp, nDown, nCorrupt, nFirst, nLast, nAnnounces, nPort,
+    nVisible, nSeeder, nFresh4, nFresh6, nV4, nV6))
+  if known and oSeeder ~= seederNow then redis.call('HDEL', otherKey, peerKey) end
 end
 local ds, dl, d4, d6 = 0, 0, 0, 0
-if old then
-  if old.seeder then ds = -1 else dl = -1 end
-  if old.v4 ~= '' then d4 = -1 end
-  if old.v6 ~= '' then d6 = -1 end
+if known then
+  if oSeeder then ds = -1 else dl = -1 end
+  if oV4 ~= '' then d4 = -1 end
+  if oV6 ~= '' then d6 = -1 end
 end
 if not stopped then
   if seederNow then ds = ds + 1 else dl = dl + 1 end
-  if p.v4 ~= '' then d4 = d4 + 1 end
-  if p.v6 ~= '' then d6 = d6 + 1 end
+  if nV4 ~= '' then d4 = d4 + 1 end
+  if nV6 ~= '' then d6 = d6 + 1 end
 end
 if ds ~= 0 or dl ~= 0 then
-  if old == nil and ns + nl == 0 then redis.call('SADD', KEYS[7], ARGV[2]) end
+  if not known and ns + nl == 0 then redis.call('SADD', KEYS[7], ARGV[2]) end
   ns, nl = ns + ds, nl + dl
   tw[#tw + 1] = 'ns'; tw[#tw + 1] = ns
   tw[#tw + 1] = 'nl'; tw[#tw + 1] = nl
@@ -187,12 +196,13 @@ if d6 ~= 0 then redis.call('HINCRBY', KEYS[8], '6', d6) end
 local heads = T[10] or NO_HEADS
 local headsBefore = heads
 -- (a routine re-announce changes none of what the records hold: no strings built for it)
-if stopped or old == nil or old.seeder ~= seederNow or old.visible ~= p.visible or old.port ~= port
-    or old.v4 ~= p.v4 or old.v6 ~= p.v6 then
-  local o4, o6 = peerRecords(old, uidBytes)
+if stopped or not known or oSeeder ~= seederNow or oVisible ~= nVisible or oPort ~= port
+    or oV4 ~= nV4 or oV6 ~= nV6 then
+  local o4, o6 = nil, nil
+  if known then o4, o6 = peerRecords(oVisible, oPort, oV4, oV6, uidBytes) end
   local n4, n6 = nil, nil
-  if not stopped then n4, n6 = peerRecords(p, uidBytes) end
-  local oldList = (old and old.seeder) and 's' or 'l'
+  if not stopped then n4, n6 = peerRecords(nVisible, nPort, nV4, nV6, uidBytes) end
+  local oldList = oSeeder and 's' or 'l'
   local newList = seederNow and 's' or 'l'
   if o4 ~= n4 or o6 ~= n6 or oldList ~= newList then
     local writes
@@ -213,10 +223,9 @@ end
 
 if record then
   local tidBytes = struct.pack('>I4', tid)
-  local rowAddrs = bit.band(flags, 2) ~= 0 and '' or (p.v4 .. p.v6)
+  local rowAddrs = bit.band(flags, 2) ~= 0 and '' or (nV4 .. nV6)
   if snatch then
     putSnatch(KEYS[5], uid, tid, now, rowAddrs)
-    acc[9] = 1
     -- The token is used up by the completion, with or without a transfer delta (Ocelot keeps
     -- it when the completing announce moved no bytes).
     if hasToken then
@@ -235,9 +244,9 @@ if record then
     if snatch then addTorrentSnatch(KEYS[4], tidBytes) end
     if lastRow + 60 <= now then tw[#tw + 1] = 'lr'; tw[#tw + 1] = now end
   end
-  putPeerRow(KEYS[4], tidBytes .. peerKey, heavy or stopped, stopped and 0 or 1, p.up, p.down, upspeed,
-    downspeed, left, p.corrupt, now - p.first, p.announces, now, rowAddrs, ua, acc, free, tidBytes, uidBytes,
-    torrentRow)
+  putPeerRow(KEYS[4], tidBytes .. peerKey, heavy or stopped, stopped and 0 or 1, nUp, nDown, upspeed,
+    downspeed, left, nCorrupt, now - nFirst, nAnnounces, now, rowAddrs, ua,
+    cu, cd, du, dd, fu, fd, td, seedTime, snatch and 1 or 0, free, tidBytes, uidBytes, torrentRow)
 end
 
 if left > 0 and not canLeech then
@@ -268,7 +277,7 @@ for i = 1, 4 do
     local list = {}
     local flat = redis.call('HRANDFIELD', i <= 2 and KEYS[2] or KEYS[3], cap, 'WITHVALUES')
     for j = 1, #flat, 2 do
-      local r4, r6 = peerRecords(unpackPeer(flat[j + 1]), string.sub(flat[j], 1, 4))
+      local r4, r6 = storedRecords(flat[j + 1], string.sub(flat[j], 1, 4))
       local r = i % 2 == 1 and r4 or r6
       if r then list[#list + 1] = r .. string.sub(flat[j], 5) end
     end

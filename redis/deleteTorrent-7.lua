@@ -13,9 +13,9 @@ if not id then return 0 end
 local d4, d6 = 0, 0
 for _, key in ipairs({ KEYS[2], KEYS[3] }) do
   for _, raw in ipairs(redis.call('HVALS', key)) do
-    local gone = unpackPeer(raw)
-    if gone.v4 ~= '' then d4 = d4 - 1 end
-    if gone.v6 ~= '' then d6 = d6 - 1 end
+    local _, _, _, _, _, _, _, _, _, v4, v6 = unpackPeer(raw)
+    if v4 ~= '' then d4 = d4 - 1 end
+    if v6 ~= '' then d6 = d6 - 1 end
   end
 end
 local ns, nl = redis.call('HLEN', KEYS[2]), redis.call('HLEN', KEYS[3])

@@ -26,12 +26,12 @@ for i, key in ipairs({ KEYS[2], KEYS[3] }) do
     cursors[i] = r[1] == '0' and 'done' or r[1]
     local flat = r[2]
     for j = 1, #flat, 2 do
-      local gone = unpackPeer(flat[j + 1])
-      if gone.last < cutoff then
+      local _, _, _, _, _, last, _, _, _, v4, v6 = unpackPeer(flat[j + 1])
+      if last < cutoff then
         redis.call('HDEL', key, flat[j])
         removed[i] = removed[i] + 1
-        if gone.v4 ~= '' then d4 = d4 - 1 end
-        if gone.v6 ~= '' then d6 = d6 - 1 end
+        if v4 ~= '' then d4 = d4 - 1 end
+        if v6 ~= '' then d6 = d6 - 1 end
         if record and tid then putGoneRow(KEYS[4], tidBytes .. flat[j]) end
       end
     end

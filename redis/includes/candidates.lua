@@ -12,17 +12,25 @@
   - '-' (none yet): drawn by the first announce that wants it.
   The worker skips its own user, its own endpoints and removed users among the records.
 ]]
+--- @include "includes/peerRecord"
 local CANDIDATE_INDEX = { s4 = 1, s6 = 2, l4 = 3, l6 = 4 }
 local NO_HEADS = '-\0\0\0\0-\0\0\0\0-\0\0\0\0-\0\0\0\0'
 
--- The candidate records of a peer (nil where it has none): IPv4 record, IPv6 record.
-local function peerRecords(p, uidBytes)
-  if not p or not p.visible then return nil, nil end
-  local pb = struct.pack('>I2', p.port)
+-- The candidate records of a peer (nil where it has none, or is not visible): IPv4 record,
+-- IPv6 record.
+local function peerRecords(visible, port, v4, v6, uidBytes)
+  if not visible then return nil, nil end
+  local pb = struct.pack('>I2', port)
   local r4, r6 = nil, nil
-  if p.v4 ~= '' then r4 = p.v4 .. pb .. (p.v6 ~= '' and '\1' or '\0') .. uidBytes end
-  if p.v6 ~= '' then r6 = p.v6 .. pb .. '\0' .. uidBytes end
+  if v4 ~= '' then r4 = v4 .. pb .. (v6 ~= '' and '\1' or '\0') .. uidBytes end
+  if v6 ~= '' then r6 = v6 .. pb .. '\0' .. uidBytes end
   return r4, r6
+end
+
+-- The candidate records of a stored peer record.
+local function storedRecords(raw, uidBytes)
+  local _, _, _, _, _, _, _, port, flags, v4, v6 = unpackPeer(raw)
+  return peerRecords(hasFlag(flags, FLAG_VISIBLE), port, v4, v6, uidBytes)
 end
 
 -- Removes one aligned copy of `rec` from a field (returns nil if it is not there).
@@ -98,7 +106,7 @@ local function drawCandidates(torrentKey, heads, list, listKey, listSize, cap, n
   local kind = listSize <= cap and 'c' or 'p'
   local r4s, r6s = {}, {}
   for i = 1, #flat, 2 do
-    local r4, r6 = peerRecords(unpackPeer(flat[i + 1]), string.sub(flat[i], 1, 4))
+    local r4, r6 = storedRecords(flat[i + 1], string.sub(flat[i], 1, 4))
     if r4 then r4s[#r4s + 1] = r4 end
     if r6 then r6s[#r6s + 1] = r6 end
   end

@@ -12,37 +12,41 @@ local FLAG_V4, FLAG_V6, FLAG_VISIBLE, FLAG_SEEDER, FLAG_FRESH4, FLAG_FRESH6 = 1,
 local RECORD_FORMAT = '>I7I7I7I7I4I4I4I2B'
 local RECORD_FIXED = 43
 
+-- A record's values, as values rather than a table (tables are much of a script's cost):
+-- left, up, down, corrupt, first, last, announces, port, flags, v4, v6 ('' when absent).
 local function unpackPeer(raw)
   local left, up, down, corrupt, first, last, announces, port, flags = struct.unpack(RECORD_FORMAT, raw)
-  local p = { left = left, up = up, down = down, corrupt = corrupt, first = first, last = last,
-              announces = announces, port = port, v4 = '', v6 = '',
-              visible = bit.band(flags, FLAG_VISIBLE) ~= 0, seeder = bit.band(flags, FLAG_SEEDER) ~= 0,
-              fresh4 = bit.band(flags, FLAG_FRESH4) ~= 0, fresh6 = bit.band(flags, FLAG_FRESH6) ~= 0 }
+  local v4, v6 = '', ''
   local at = RECORD_FIXED + 1
-  if bit.band(flags, FLAG_V4) ~= 0 then p.v4 = string.sub(raw, at, at + 3); at = at + 4 end
-  if bit.band(flags, FLAG_V6) ~= 0 then p.v6 = string.sub(raw, at, at + 15) end
-  return p
+  if bit.band(flags, FLAG_V4) ~= 0 then v4 = string.sub(raw, at, at + 3); at = at + 4 end
+  if bit.band(flags, FLAG_V6) ~= 0 then v6 = string.sub(raw, at, at + 15) end
+  return left, up, down, corrupt, first, last, announces, port, flags, v4, v6
 end
 
-local function packPeer(p)
+local function hasFlag(flags, flag)
+  return bit.band(flags, flag) ~= 0
+end
+
+local function packPeer(left, up, down, corrupt, first, last, announces, port, visible, seeder, fresh4, fresh6, v4, v6)
   local flags = 0
-  if p.v4 ~= '' then flags = flags + FLAG_V4 end
-  if p.v6 ~= '' then flags = flags + FLAG_V6 end
-  if p.visible then flags = flags + FLAG_VISIBLE end
-  if p.seeder then flags = flags + FLAG_SEEDER end
-  if p.fresh4 then flags = flags + FLAG_FRESH4 end
-  if p.fresh6 then flags = flags + FLAG_FRESH6 end
-  return struct.pack(RECORD_FORMAT, p.left, p.up, p.down, p.corrupt, p.first, p.last,
-                     p.announces, p.port, flags) .. p.v4 .. p.v6
+  if v4 ~= '' then flags = flags + FLAG_V4 end
+  if v6 ~= '' then flags = flags + FLAG_V6 end
+  if visible then flags = flags + FLAG_VISIBLE end
+  if seeder then flags = flags + FLAG_SEEDER end
+  if fresh4 then flags = flags + FLAG_FRESH4 end
+  if fresh6 then flags = flags + FLAG_FRESH6 end
+  return struct.pack(RECORD_FORMAT, left, up, down, corrupt, first, last, announces, port, flags) .. v4 .. v6
 end
 
 -- The addresses the peer keeps after an announce that carried v4 and/or v6 (binary, '' when
--- absent). A family the announce lacks is kept if it came with the announce before (the other
--- half of a dual-stack pair), and dropped after a second announce without it.
-local function mergeAddresses(p, old, v4, v6)
-  p.v4, p.v6, p.fresh4, p.fresh6 = v4, v6, v4 ~= '', v6 ~= ''
-  if old and old.port == p.port then
-    if v4 == '' and old.v4 ~= '' and old.fresh4 then p.v4 = old.v4 end
-    if v6 == '' and old.v6 ~= '' and old.fresh6 then p.v6 = old.v6 end
+-- absent): returns v4, v6, fresh4, fresh6. A family the announce lacks is kept if it came with
+-- the announce before (the other half of a dual-stack pair), and dropped after a second
+-- announce without it. `oldFlags` is nil for a new peer.
+local function mergeAddresses(port, v4, v6, oldFlags, oldPort, oldV4, oldV6)
+  local n4, n6 = v4, v6
+  if oldFlags and oldPort == port then
+    if v4 == '' and oldV4 ~= '' and hasFlag(oldFlags, FLAG_FRESH4) then n4 = oldV4 end
+    if v6 == '' and oldV6 ~= '' and hasFlag(oldFlags, FLAG_FRESH6) then n6 = oldV6 end
   end
+  return n4, n6, v4 ~= '', v6 ~= ''
 end

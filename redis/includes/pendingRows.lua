@@ -26,8 +26,8 @@ local KIND_H, KIND_L = 104, 108 -- 'h', 'l'
 -- The largest integer a double (Lua here, JavaScript at flush time) holds exactly: sums stop
 -- there, so one absurd counter can never make a row unreadable or inexact.
 local MAX_EXACT = 9007199254740991
--- per accounting field: bytes (7 of them), seed time (u32), snatches (u16)
-local ACCOUNT_CAPS = { MAX_EXACT, MAX_EXACT, MAX_EXACT, MAX_EXACT, MAX_EXACT, MAX_EXACT, MAX_EXACT, 4294967295, 65535 }
+-- the accounting's other caps: seed time (u32), snatches (u16)
+local U32_CAP, U16_CAP = 4294967295, 65535
 
 local function clampExact(v)
   return math.max(-MAX_EXACT, math.min(MAX_EXACT, v))
@@ -51,34 +51,43 @@ local function discount(du, dd, free, hasToken)
   return du, dd, 0, 0
 end
 
+-- The accounting block of a pending row (nil for none): cu, cd, ru, rd, fu, fd, td, seed time,
+-- snatches, free type.
 local function readAccount(row)
   if not row or #row < ACCOUNT_LEN + 1 or string.sub(row, 1, 1) == 'd' then return nil end
-  return { struct.unpack(ACCOUNT, string.sub(row, -ACCOUNT_LEN)) }
+  return struct.unpack(ACCOUNT, row, #row - ACCOUNT_LEN + 1)
 end
 
--- Writes a peer's pending row: the new values, its accounting added to what was pending.
--- acc = {cu, cd, ru, rd, fu, fd, td, seedtime, snatches}; the row's values come as arguments, not
--- a table (an announce builds no table it can do without: Lua's tables are much of its cost).
+local function capped(v, cap)
+  if v > cap then return cap end
+  return v
+end
+
+-- Writes a peer's pending row: the new values, its accounting (cu, cd, ru, rd, fu, fd, td,
+-- seed time, snatches) added to what was pending. Everything comes as arguments, none as a
+-- table (an announce builds no table it can do without: Lua's tables are much of its cost).
 -- `torrentRow` (optional, from torrentRowValue) is written in the same HSET.
 local function putPeerRow(key, field, heavy, active, up, down, upspeed, downspeed, left, corrupt,
-                          timespent, announces, mtime, addrs, ua, acc, free, tidBytes, uidBytes, torrentRow)
+                          timespent, announces, mtime, addrs, ua, cu, cd, ru, rd, fu, fd, td, seed, snatches,
+                          free, tidBytes, uidBytes, torrentRow)
   local prev = redis.call('HGET', key, field)
   if prev and not heavy and string.byte(prev, 1) == KIND_H then heavy = true end
-  local sum = readAccount(prev)
-  if sum then
+  local pcu, pcd, pru, prd, pfu, pfd, ptd, pseed, psnatches, pfree = readAccount(prev)
+  if pcu then
     -- forgiven bytes belong to the free type they were forgiven under
-    if sum[10] ~= free and (sum[5] ~= 0 or sum[6] ~= 0) then
-      local freeField = 'F' .. tidBytes .. uidBytes .. string.char(sum[10])
-      if sum[5] ~= 0 then addCapped(key, freeField .. 'u', sum[5]) end
-      if sum[6] ~= 0 then addCapped(key, freeField .. 'd', sum[6]) end
-      sum[5], sum[6] = 0, 0
+    if pfree ~= free and (pfu ~= 0 or pfd ~= 0) then
+      local freeField = 'F' .. tidBytes .. uidBytes .. string.char(pfree)
+      if pfu ~= 0 then addCapped(key, freeField .. 'u', pfu) end
+      if pfd ~= 0 then addCapped(key, freeField .. 'd', pfd) end
+      pfu, pfd = 0, 0
     end
-    for i = 1, 9 do acc[i] = acc[i] + sum[i] end
+    cu, cd, ru, rd, fu, fd, td = cu + pcu, cd + pcd, ru + pru, rd + prd, fu + pfu, fd + pfd, td + ptd
+    seed, snatches = seed + pseed, snatches + psnatches
   end
-  for i = 1, 9 do acc[i] = math.min(ACCOUNT_CAPS[i], acc[i]) end
   local row = struct.pack(ROW, heavy and KIND_H or KIND_L, active, up, down, upspeed, downspeed, left,
-    corrupt, timespent, announces, mtime, #addrs, addrs, #ua, ua, acc[1], acc[2], acc[3], acc[4], acc[5],
-    acc[6], acc[7], acc[8], acc[9], free)
+    corrupt, timespent, announces, mtime, #addrs, addrs, #ua, ua, capped(cu, MAX_EXACT), capped(cd, MAX_EXACT),
+    capped(ru, MAX_EXACT), capped(rd, MAX_EXACT), capped(fu, MAX_EXACT), capped(fd, MAX_EXACT), capped(td, MAX_EXACT),
+    capped(seed, U32_CAP), capped(snatches, U16_CAP), free)
   if torrentRow then
     redis.call('HSET', key, field, row, tidBytes, torrentRow)
   else
