@@ -9,20 +9,53 @@
  * Options: --announces N (60000), --repeat N (2), --torrents N (2000), --users N (10000), --in-flight N (64),
  * --aof always|off (always), --mode standalone|cluster (cluster: the same one Redis with
  * cluster mode on and every slot its own, to tell cluster mode's own cost from a cluster's
- * extra processes), --out FILE (bench-redis-results.json).
+ * extra processes), --callgrind off|on (on: Redis runs under valgrind's callgrind and the
+ * figure is the instructions Redis spends inside the announce function per announce of the
+ * measured part, repeatable to a few parts in ten thousand whatever else the machine does; use
+ * a small data set, e.g. --torrents 300 --users 3000 --announces 5000, as callgrind is ~50x
+ * slower), --out FILE (bench-redis-results.json).
  */
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadTorrents, RedisPeerStore, type AnnounceInput } from '@oncilla/swarm-store';
-import { makeInfoHash, startRedis } from '@oncilla/testkit';
+import { findBinary, makeInfoHash, startRedis } from '@oncilla/testkit';
 import { parseToolArgs } from './args.js';
 import { cpuSeconds, infoField, parseCommandStats } from './proc-stats.js';
 import { TrafficModel, benchPeerId, type AnnounceSpec } from './traffic.js';
 
-const parsed = parseToolArgs(process.argv.slice(2), { announces: 60000, repeat: 2, torrents: 2000, users: 10000, 'in-flight': 64 }, { aof: ['always', 'off'], mode: ['standalone', 'cluster'] }, 'bench-redis-results.json');
+const parsed = parseToolArgs(process.argv.slice(2), { announces: 60000, repeat: 2, torrents: 2000, users: 10000, 'in-flight': 64 }, { aof: ['always', 'off'], mode: ['standalone', 'cluster'], callgrind: ['off', 'on'] }, 'bench-redis-results.json');
 const args = { ...parsed.choices, out: parsed.out };
 const { announces, users, torrents } = parsed.numbers;
 const IN_FLIGHT = parsed.numbers['in-flight'];
+
+/**
+ * --callgrind on: a wrapper that runs redis-server under callgrind, counting only inside the
+ * announce function (FCALL); the counts are zeroed before the measured part and dumped after.
+ */
+const callgrind = args.callgrind === 'on' ? (() => {
+  const dir = mkdtempSync(join(tmpdir(), 'oncilla-callgrind-'));
+  const wrapper = join(dir, 'redis-server');
+  const real = findBinary('redis-server', { debianPackage: 'redis-server', envVar: 'ONCILLA_REDIS_SERVER' });
+  writeFileSync(wrapper, `#!/bin/sh\nexec valgrind --tool=callgrind --toggle-collect=fcallCommand --callgrind-out-file=${dir}/cg.%p ${real} "$@"\n`);
+  chmodSync(wrapper, 0o755);
+  process.env.ONCILLA_REDIS_SERVER = wrapper;
+  return {
+    dir,
+    zero: (pid: number): void => void execFileSync('callgrind_control', ['-z', String(pid)]),
+    /** The instructions counted since the last zero. */
+    dump: (pid: number): number => {
+      execFileSync('callgrind_control', ['-d', String(pid)]);
+      const files = readdirSync(dir).filter((f) => f.startsWith(`cg.${pid}.`)).sort();
+      const text = readFileSync(join(dir, files[files.length - 1]), 'utf8');
+      const m = /^(?:summary|totals):\s+(\d+)/m.exec(text);
+      if (!m) throw new Error('no totals in the callgrind dump');
+      return Number(m[1]);
+    },
+  };
+})() : undefined;
 
 interface Cost {
   mode: 'readonly' | 'accounting';
@@ -31,6 +64,8 @@ interface Cost {
   /** INFO commandstats: the script's own time per call, its inner commands included */
   scriptMicrosecondsPerCall: number;
   commandsInsideScriptPerAnnounce: number;
+  /** --callgrind on: instructions inside the announce function per announce */
+  instructionsPerAnnounce?: number;
 }
 
 function input(s: AnnounceSpec): AnnounceInput {
@@ -70,8 +105,10 @@ async function measure(readonly: boolean): Promise<Cost> {
     await drive(20_000, () => model.next());
     const aof0 = infoField(await redis.info('persistence'), 'aof_current_size');
     await redis.config('RESETSTAT');
+    callgrind?.zero(server.pid);
     const cpu0 = cpuSeconds(server.pid);
     await drive(announces, () => model.next());
+    const instructions = callgrind?.dump(server.pid);
     const aof1 = infoField(await redis.info('persistence'), 'aof_current_size');
     const cpu1 = cpuSeconds(server.pid);
     const stats = parseCommandStats(await redis.info('commandstats'));
@@ -84,6 +121,7 @@ async function measure(readonly: boolean): Promise<Cost> {
       redisCpuMicrosecondsPerAnnounce: Number((((cpu1 - cpu0) * 1e6) / announces).toFixed(1)),
       scriptMicrosecondsPerCall: usec ? Number((Number(usec[1]) / announces).toFixed(1)) : 0,
       commandsInsideScriptPerAnnounce: Number((inner / announces).toFixed(2)),
+      ...(instructions === undefined ? {} : { instructionsPerAnnounce: Math.round(instructions / announces) }),
     };
   } finally {
     redis.disconnect();
@@ -96,12 +134,14 @@ async function main(): Promise<void> {
   for (let r = 0; r < parsed.numbers.repeat; r++) {
     for (const readonly of [true, false]) {
       const c = await measure(readonly);
-      console.log(`[bench:redis] ${c.mode}: ${c.aofBytesPerAnnounce ?? '-'} AOF bytes, ${c.redisCpuMicrosecondsPerAnnounce} µs of Redis CPU per announce (script ${c.scriptMicrosecondsPerCall} µs, ${c.commandsInsideScriptPerAnnounce} commands)`);
+      const counted = c.instructionsPerAnnounce === undefined ? '' : `, ${c.instructionsPerAnnounce} instructions inside the announce function per announce (callgrind; the µs are valgrind's)`;
+      console.log(`[bench:redis] ${c.mode}: ${c.aofBytesPerAnnounce ?? '-'} AOF bytes, ${c.redisCpuMicrosecondsPerAnnounce} µs of Redis CPU per announce (script ${c.scriptMicrosecondsPerCall} µs, ${c.commandsInsideScriptPerAnnounce} commands)${counted}`);
       runs.push(c);
     }
   }
-  const report = { date: new Date().toISOString(), settings: { announces, torrents, users, aof: args.aof, mode: args.mode, inFlight: IN_FLIGHT }, runs };
+  const report = { date: new Date().toISOString(), settings: { announces, torrents, users, aof: args.aof, mode: args.mode, inFlight: IN_FLIGHT, callgrind: args.callgrind }, runs };
   writeFileSync(args.out, JSON.stringify(report, null, 2) + '\n');
+  if (callgrind) rmSync(callgrind.dir, { recursive: true, force: true });
   console.log(`[bench:redis] wrote ${args.out}`);
 }
 
