@@ -45,7 +45,9 @@ local U32_MAX = 4294967295
 local uid, flags, ev, left, up, down, corrupt, port, addrs, peerId, wanted, cap, ttl, maxRate, maxDelta, ua, err =
   struct.unpack(ARGS, ARGV[1])
 
-local tokenField = 'k' .. uid
+-- (numbers become text through string.format's integer path: `..` and redis.call format them
+-- as floats, %.14g and %.17g, several times the work)
+local tokenField = string.format('k%d', uid)
 local T = redis.call('HMGET', KEYS[1], 'id', 'f', 'sn', 'b', 'lr', 'ns', 'nl', 'dr', tokenField, 'ch')
 if not T[1] then
   if T[8] then return { 0, 1, T[8] } end
@@ -184,8 +186,8 @@ end
 if ds ~= 0 or dl ~= 0 then
   if not known and ns + nl == 0 then redis.call('SADD', KEYS[7], ARGV[2]) end
   ns, nl = ns + ds, nl + dl
-  tw[#tw + 1] = 'ns'; tw[#tw + 1] = ns
-  tw[#tw + 1] = 'nl'; tw[#tw + 1] = nl
+  tw[#tw + 1] = 'ns'; tw[#tw + 1] = string.format('%d', ns)
+  tw[#tw + 1] = 'nl'; tw[#tw + 1] = string.format('%d', nl)
   if ds ~= 0 then redis.call('HINCRBY', KEYS[8], 's', ds) end
   if dl ~= 0 then redis.call('HINCRBY', KEYS[8], 'l', dl) end
 end
@@ -214,11 +216,11 @@ end
 -- the torrent's state
 if snatch then
   snatched = snatched + 1
-  tw[#tw + 1] = 'sn'; tw[#tw + 1] = snatched
+  tw[#tw + 1] = 'sn'; tw[#tw + 1] = string.format('%d', snatched)
 end
 if balanceDelta ~= 0 then
   balance = math.max(-9007199254740991, math.min(9007199254740991, balance + balanceDelta))
-  tw[#tw + 1] = 'b'; tw[#tw + 1] = balance
+  tw[#tw + 1] = 'b'; tw[#tw + 1] = string.format('%d', balance)
 end
 
 if record then
@@ -242,7 +244,7 @@ if record then
   if updateTorrent or lastRow + 3600 < now then
     torrentRow = torrentRowValue(ns, nl, balance)
     if snatch then addTorrentSnatch(KEYS[4], tidBytes) end
-    if lastRow + 60 <= now then tw[#tw + 1] = 'lr'; tw[#tw + 1] = now end
+    if lastRow + 60 <= now then tw[#tw + 1] = 'lr'; tw[#tw + 1] = string.format('%d', now) end
   end
   putPeerRow(KEYS[4], tidBytes .. peerKey, heavy or stopped, stopped and 0 or 1, nUp, nDown, upspeed,
     downspeed, left, nCorrupt, now - nFirst, nAnnounces, now, rowAddrs, ua,
