@@ -55,7 +55,7 @@ export class RedisPeerStore implements PeerStore {
   #limits: AnnounceLimits;
   readonly #skip?: (uid: number) => boolean;
   readonly #channel?: ScriptChannel | ClusterChannels;
-  readonly #function: string;
+  readonly #command: AnnounceCommand;
   #loaded = false;
 
   constructor(readonly client: RedisClient, prefix: string, opts: PeerStoreOptions = {}) {
@@ -71,7 +71,7 @@ export class RedisPeerStore implements PeerStore {
     };
     this.#skip = opts.skipUser;
     this.#channel = opts.channel;
-    this.#function = this.scripts.functionName('announce');
+    this.#command = new AnnounceCommand(this.keys, this.scripts.functionName('announce'));
   }
 
   /** The credit limits, changed on a config reload. */
@@ -91,7 +91,6 @@ export class RedisPeerStore implements PeerStore {
     const shard = fits ? this.keys.shard(infoHash[0]) : this.keys.torrent(infoHash).shard;
     const ch = this.#channel instanceof ClusterChannels ? this.#channel.forShard(shard) : this.#channel;
     if (ch && ch.ready && fits) {
-      this.#command ??= new AnnounceCommand(this.keys, this.#function);
       const [script, hmget] = ch.pipelineEncoded(this.#command.encode(infoHash, packed, read ? fields : []), read ? 2 : 1);
       let reply: RespValue;
       try {
@@ -110,8 +109,6 @@ export class RedisPeerStore implements PeerStore {
     }
     return this.#viaClient(this.keys.torrent(infoHash), packed, fields, read);
   }
-
-  #command: AnnounceCommand | undefined;
 
   async #viaClient(t: TorrentKeys, packed: Buffer, fields: readonly CandidateField[], read: boolean): Promise<{ reply: unknown[]; blobs: Array<Buffer | null> }> {
     const s = t.shard;
