@@ -48,9 +48,11 @@ local uid, flags, ev, left, up, down, corrupt, port, addrs, peerId, wanted, cap,
 -- (numbers become text through string.format's integer path: `..` and redis.call format them
 -- as floats, %.14g and %.17g, several times the work)
 local tokenField = string.format('k%d', uid)
-local T = redis.call('HMGET', KEYS[1], 'id', 'f', 'sn', 'b', 'lr', 'ns', 'nl', 'dr', tokenField, 'ch')
+local T = redis.call('HMGET', KEYS[1], 'id', 'f', 'sn', 'b', 'lr', 'ns', 'nl', tokenField, 'ch')
 if not T[1] then
-  if T[8] then return { 0, 1, T[8] } end
+  -- (the deletion reason is read only for a torrent that is not there)
+  local reason = redis.call('HGET', KEYS[1], 'dr')
+  if reason then return { 0, 1, reason } end
   if redis.call('HEXISTS', KEYS[8], 'ok') == 0 then return { 0, 3 } end
   return { 0, 1 }
 end
@@ -61,7 +63,7 @@ local now = tonumber(redis.call('TIME')[1])
 local tid, free = tonumber(T[1]), tonumber(T[2]) or 0
 local snatched, balance, lastRow = tonumber(T[3]) or 0, tonumber(T[4]) or 0, tonumber(T[5]) or 0
 local ns, nl = tonumber(T[6]) or 0, tonumber(T[7]) or 0
-local hasToken = T[9] ~= false
+local hasToken = T[8] ~= false
 local canLeech = bit.band(flags, 1) ~= 0
 local record = bit.band(flags, 4) == 0
 local stopped = ev == 3
@@ -70,7 +72,8 @@ local v4, v6 = '', ''
 if #addrs == 4 or #addrs == 20 then v4 = string.sub(addrs, 1, 4) end
 if #addrs >= 16 then v6 = string.sub(addrs, -16) end
 
-local uidBytes = struct.pack('>I4', uid)
+-- (the packed argument starts with the uid as u32)
+local uidBytes = string.sub(ARGV[1], 1, 4)
 local peerKey = uidBytes .. peerId
 local hereKey, otherKey = KEYS[3], KEYS[2]
 if seederNow then hereKey, otherKey = KEYS[2], KEYS[3] end
@@ -195,7 +198,7 @@ if d4 ~= 0 then redis.call('HINCRBY', KEYS[8], '4', d4) end
 if d6 ~= 0 then redis.call('HINCRBY', KEYS[8], '6', d6) end
 
 -- the cached candidates: edited in place when the peer's records moved
-local heads = T[10] or NO_HEADS
+local heads = T[9] or NO_HEADS
 local headsBefore = heads
 -- (a routine re-announce changes none of what the records hold: no strings built for it)
 if stopped or not known or oSeeder ~= seederNow or oVisible ~= nVisible or oPort ~= port
