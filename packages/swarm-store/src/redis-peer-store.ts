@@ -48,6 +48,21 @@ const RUN_ELSEWHERE = /^(ERR Function not found|MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\
 
 type ScriptFn = (...args: (string | Buffer | number)[]) => Promise<unknown>;
 
+const NO_FIELDS: readonly CandidateField[] = [];
+// a selection plan's candidate fields in the script's order; the worker's plans are a handful
+// (selectionPlan), and the cache stays small whatever a caller passes
+const FIELDS_CACHED = 64;
+const fieldsByPlan = new Map<string, readonly CandidateField[]>();
+function fieldsOf(plan: string): readonly CandidateField[] {
+  let fields = fieldsByPlan.get(plan);
+  if (!fields) {
+    const wanted = planFields(plan);
+    fields = CANDIDATE_FIELDS.filter((f) => wanted.includes(f));
+    if (fieldsByPlan.size < FIELDS_CACHED) fieldsByPlan.set(plan, fields);
+  }
+  return fields;
+}
+
 export class RedisPeerStore implements PeerStore {
   readonly keys: KeySchema;
   readonly scripts: Scripts;
@@ -119,9 +134,7 @@ export class RedisPeerStore implements PeerStore {
   }
 
   async announce(a: AnnounceInput): Promise<AnnounceOutcome> {
-    const plan = a.numwant > 0 && a.event !== 'stopped' ? planFields(a.plan) : [];
-    // the script's order
-    const fields = CANDIDATE_FIELDS.filter((f) => plan.includes(f));
+    const fields = a.numwant > 0 && a.event !== 'stopped' ? fieldsOf(a.plan) : NO_FIELDS;
     const { reply, blobs: read } = await this.#run(a.infoHash, packAnnounce(a, fields, this.#limits), fields, a.withPeerIds);
     const code = reply[0];
     if (code === 0) {
