@@ -103,7 +103,8 @@ end
 -- peer announcing 'completed' does (as Ocelot).
 local snatch = ev == 2 and seederNow and not oSeeder
 -- the peer's new record (n*)
-local nLeft, nPort, nLast, nVisible, nSeeder = left, port, now, seederNow or canLeech, seederNow
+-- (its left and its list are `left` and `seederNow`, as settled above)
+local nPort, nLast, nVisible = port, now, seederNow or canLeech
 local nV4, nV6, nFresh4, nFresh6
 if older and port ~= oPort then
   -- an older port: the stored addresses are the newer ones
@@ -171,8 +172,8 @@ local tw = {}
 if stopped then
   if known then redis.call('HDEL', oSeeder and KEYS[2] or KEYS[3], peerKey) end
 else
-  redis.call('HSET', hereKey, peerKey, packPeer(nLeft, nUp, nDown, nCorrupt, nFirst, nLast, nAnnounces, nPort,
-    nVisible, nSeeder, nFresh4, nFresh6, nV4, nV6))
+  redis.call('HSET', hereKey, peerKey, packPeer(left, nUp, nDown, nCorrupt, nFirst, nLast, nAnnounces, nPort,
+    nVisible, seederNow, nFresh4, nFresh6, nV4, nV6))
   if known and oSeeder ~= seederNow then redis.call('HDEL', otherKey, peerKey) end
 end
 local ds, dl, d4, d6 = 0, 0, 0, 0

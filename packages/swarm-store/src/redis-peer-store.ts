@@ -4,7 +4,7 @@ import { RespError, type RespValue } from './resp.js';
 import { AnnounceCommand } from './announce-command.js';
 import type { ScriptChannel } from './script-channel.js';
 import { ClusterChannels } from './cluster-channels.js';
-import { asArray, asBuffer, asNumber, Scripts, type RedisClient } from './scripts.js';
+import { asArray, asBuffer, asNumber, FUNCTION_MISSING, Scripts, type RedisClient } from './scripts.js';
 import { peerEntries, pickCompact, pickPeers, planFields } from './selection.js';
 import type { AnnounceInput, AnnounceOutcome, PeerStore, ReapResult, ScrapeEntry, ScrapeOutcome } from './types.js';
 
@@ -44,7 +44,7 @@ export interface PeerStoreOptions {
 }
 
 /** Replies that mean the script did not run there (a missing script, a cluster redirection or pause). */
-const RUN_ELSEWHERE = /^(ERR Function not found|MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/;
+const RUN_ELSEWHERE = new RegExp(`${FUNCTION_MISSING.source}|^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\\b`);
 
 type ScriptFn = (...args: (string | Buffer | number)[]) => Promise<unknown>;
 

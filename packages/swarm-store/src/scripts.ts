@@ -15,8 +15,6 @@ export interface ScriptSource {
   name: string;
   /** Fixed key count from the file name, or undefined when the caller passes it per call. */
   numberOfKeys?: number;
-  /** The script with its includes inlined, as one standalone script (for reading and tests). */
-  lua: string;
   /** The script's own lines, without its include lines. */
   body: string;
   /** The includes it names, in order (`includes/x.lua`). */
@@ -59,7 +57,6 @@ export function loadScripts(dir: string = DEFAULT_SCRIPTS_DIR): ScriptSource[] {
       return {
         name: m[1],
         numberOfKeys: m[2] === undefined ? undefined : Number(m[2]),
-        lua: resolveIncludes(text, dir),
         body: lines.filter((l) => !INCLUDE.test(l)).join('\n'),
         includes: lines.flatMap((l) => {
           const inc = INCLUDE.exec(l);

@@ -2,7 +2,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { selectionPlan } from '../src/selection-plan.js';
 import { keySchema } from '../src/keys.js';
-import { loadScripts, resolveIncludes } from '../src/scripts.js';
+import { DEFAULT_SCRIPTS_DIR, loadScripts, resolveIncludes } from '../src/scripts.js';
 
 it('leechers get seeders first, then leechers; seeders get leechers only', () => {
   assert.equal(selectionPlan(true, false), 's4l4');
@@ -29,7 +29,10 @@ it('names scripts after their job and key count, and inlines includes once', () 
   const announce = scripts.find((s) => s.name === 'announce');
   assert.equal(announce?.numberOfKeys, 9);
   assert.equal(scripts.find((s) => s.name === 'scrape')?.numberOfKeys, undefined);
-  assert.doesNotMatch(announce?.lua ?? '', /@include/);
-  assert.equal((announce?.lua.match(/local function unpackPeer/g) ?? []).length, 1);
+  assert.deepEqual(announce?.includes, ['includes/peerRecord.lua', 'includes/candidates.lua', 'includes/pendingRows.lua']);
+  assert.doesNotMatch(announce?.body ?? '', /@include/);
+  // candidates.lua includes peerRecord.lua itself: inlined once all the same
+  const inlined = resolveIncludes(announce?.includes.map((i) => `--- @include "${i}"`).join('\n') ?? '', DEFAULT_SCRIPTS_DIR);
+  assert.equal((inlined.match(/local function unpackPeer\(/g) ?? []).length, 1);
   assert.throws(() => resolveIncludes('--- @include "nope"', '/nonexistent'));
 });
