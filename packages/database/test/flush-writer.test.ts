@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPool, type Pool } from 'mysql2/promise';
 import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, type MariaDbServer, type SqlModeName } from '@oncilla/testkit';
+import type { QueryValues, RowDataPacket } from 'mysql2/promise';
 import {
   applyBatch,
+  applyBatches,
   ensureFlushLog,
   isTransientMysqlError,
   pruneFlushLog,
@@ -36,6 +38,7 @@ import {
   type Snapshot,
 } from './fixtures.js';
 import { Exec } from '../src/flush/exec.js';
+import { allIndexes, buildParts, screen, type ScreenMode } from '../src/flush/parts.js';
 
 function makePool(db: MariaDbServer): Pool {
   return createPool({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database, connectionLimit: 4, connectTimeout: 2000 });
@@ -119,6 +122,65 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
       const select = await reference(batch, { rowsForm: 'select' });
       assert.deepEqual(select.run.result, values.run.result);
       assert.deepEqual(select.snap, values.snap);
+    });
+
+    it('users_main and torrents rows are written without looking their users and torrents up; a row MySQL leaves as it was still counts as found', async () => {
+      await resetAndSeed(db);
+      const conn = await pool.getConnection();
+      try {
+        const { rowsForm } = await Exec.open(conn, 5000);
+        // the real connection, with the locking lookups of the screen counted
+        const lookups: string[] = [];
+        const exec = new (class extends Exec {
+          override async select(sql: string, values: QueryValues = []): Promise<RowDataPacket[]> {
+            if (sql.includes('LOCK IN SHARE MODE')) lookups.push(sql);
+            return super.select(sql, values);
+          }
+        })(conn, 5000, rowsForm);
+        const batch = (users: FlushBatch['users'], torrents: FlushBatch['torrents']): FlushBatch => ({
+          id: 'trust-batch', users, torrents, peers: [], snatches: [], tokens: [], freeTorrents: [], userTorrents: [],
+        });
+        const writeAll = async (b: FlushBatch, screenMode: ScreenMode): Promise<Array<{ table: string; written: boolean; rejects: string[] }>> => {
+          const out = [];
+          for (const part of buildParts(b, 1000)) {
+            const s = await screen(exec, part, allIndexes(part), screenMode);
+            out.push({ table: part.table, written: await part.write(exec, s.keep), rejects: s.rejects.map((r) => r.reason) });
+          }
+          return out;
+        };
+        // seeders 0: last_action stays, so the second write changes nothing at all
+        const same = batch([{ uid: 1, uploaded: 5, downloaded: 0 }], [{ tid: 1, seeders: 0, leechers: 1, snatched: 0, balance: 0 }]);
+        const found = [{ table: 'users_main', written: true, rejects: [] }, { table: 'torrents', written: true, rejects: [] }];
+        assert.deepEqual(await writeAll(same, 'trusting'), found);
+        assert.deepEqual(await writeAll(same, 'trusting'), found, 'an unchanged row is found (the connection reports rows matched)');
+        assert.deepEqual(lookups, [], 'no user or torrent looked up');
+        // a user and a torrent the site deleted: the write says so, and only a full screen names them
+        const gone = batch([{ uid: 1, uploaded: 5, downloaded: 0 }, { uid: 99, uploaded: 1, downloaded: 1 }], [{ tid: 98, seeders: 1, leechers: 0, snatched: 0, balance: 0 }]);
+        assert.deepEqual(await writeAll(gone, 'trusting'), [{ table: 'users_main', written: false, rejects: [] }, { table: 'torrents', written: false, rejects: [] }]);
+        assert.deepEqual(await writeAll(gone, 'full'), [
+          { table: 'users_main', written: true, rejects: ['unknown user 99'] },
+          { table: 'torrents', written: true, rejects: ['unknown torrent 98'] },
+        ]);
+        assert.ok(lookups.some((q) => q.includes('FROM users_main')) && lookups.some((q) => q.includes('FROM torrents')), lookups.join('\n'));
+      } finally {
+        conn.release();
+      }
+    });
+
+    it('(d) a deleted user or torrent met by the trusting write of a group of parts (applyBatches) is set aside once, the rest applied', async () => {
+      await resetAndSeed(db);
+      const t0 = await serverNow(db);
+      const before = normalize(await snapshot(db), t0);
+      const base = baseBatch('trust-group');
+      const rejected: RejectedRow[] = [];
+      const log = captureLog();
+      // chunkSize 1: every table's rows in several parts, written as one group
+      const result = await applyBatches(pool, [{ ...base, users: [...base.users, { uid: 99, uploaded: 1, downloaded: 1 }], torrents: [...base.torrents, { tid: 98, seeders: 1, leechers: 0, snatched: 0, balance: 0 }] }], {
+        log: log.log, chunkSize: 1, onRejected: (r) => void rejected.push(r),
+      });
+      assert.deepEqual(reasons(rejected), ['torrents: unknown torrent 98', 'users_main: unknown user 99']);
+      assert.equal(result.rejected, 2);
+      assert.deepEqual(normalize(await snapshot(db), t0), expectedAfterBase(before));
     });
 
     it('(b) applying the same batch again changes nothing', async () => {
@@ -490,13 +552,19 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
       started = Date.now();
       const updates = await run(pool, mk('t-light', 'light'));
       const updateMs = Date.now() - started;
-      t.diagnostic(`${mode}: 10k users + 10k new heavy peers: ${insertMs} ms; 10k users + 10k light peer updates: ${updateMs} ms`);
+      // the same again through applyBatches: each table's 10 parts in one transaction, its rows
+      // in two statements (STATEMENT_ROWS)
+      started = Date.now();
+      const grouped = await applyBatches(pool, [mk('t-group', 'heavy')], { log: captureLog().log });
+      const groupMs = Date.now() - started;
+      t.diagnostic(`${mode}: 10k users + 10k new heavy peers: ${insertMs} ms; 10k users + 10k light peer updates: ${updateMs} ms; the heavy ones again as one group: ${groupMs} ms`);
       assert.equal(inserts.result.rows, 2 * n);
       assert.equal(updates.result.rows, 2 * n);
+      assert.deepEqual(grouped, { parts: 20, applied: 20, skipped: 0, rows: 2 * n, rejected: 0 });
       const [sums] = await withConn(db, (c) =>
         query(c, 'SELECT (SELECT SUM(Uploaded) FROM users_main WHERE ID > 6) AS up, (SELECT COUNT(*) FROM xbt_files_users) AS peers'),
       );
-      assert.equal(String(sums.up), String((n - 6) * 2000));
+      assert.equal(String(sums.up), String((n - 6) * 3000));
       assert.equal(Number(sums.peers), n + 3);
     });
   });

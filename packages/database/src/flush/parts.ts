@@ -25,8 +25,8 @@ export interface Part {
   torrentOf(i: number): number | undefined;
   /** Why row i cannot be written whatever MySQL holds. */
   invalid(i: number): string | undefined;
-  /** Writes rows `indexes` inside the caller's transaction. */
-  write(db: Exec, indexes: readonly number[]): Promise<void>;
+  /** Writes rows `indexes` inside the caller's transaction (false: see TableSpec.write). */
+  write(db: Exec, indexes: readonly number[]): Promise<boolean>;
   rejected(i: number, reason: string): RejectedRow;
 }
 
@@ -137,10 +137,16 @@ async function existing(db: Exec, table: 'users_main' | 'torrents', ids: readonl
 }
 
 /**
+ * How rows are screened: `full` looks every row's user and torrent up; `trusting` skips that
+ * for an updatesOnly table (TableSpec), whose write then tells whether a lookup was needed.
+ */
+export type ScreenMode = 'full' | 'trusting';
+
+/**
  * Splits rows `indexes` of a part into those to write and those to set aside. Runs inside the
  * part's transaction so the answer holds until it commits.
  */
-export async function screen(db: Exec, part: Part, indexes: readonly number[]): Promise<Screened> {
+export async function screen(db: Exec, part: Part, indexes: readonly number[], mode: ScreenMode = 'full'): Promise<Screened> {
   const rejects: RejectedRow[] = [];
   const valid: number[] = [];
   for (const i of indexes) {
@@ -148,6 +154,7 @@ export async function screen(db: Exec, part: Part, indexes: readonly number[]): 
     if (reason) rejects.push(part.rejected(i, reason));
     else valid.push(i);
   }
+  if (mode === 'trusting' && part.spec.updatesOnly) return { keep: valid, rejects };
   const defined = (xs: (number | undefined)[]): number[] => xs.filter((x): x is number => x !== undefined);
   const users = await existing(db, 'users_main', defined(valid.map((i) => part.userOf(i))));
   const torrents = await existing(db, 'torrents', defined(valid.map((i) => part.torrentOf(i))));

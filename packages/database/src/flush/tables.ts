@@ -24,8 +24,34 @@ export interface TableSpec<T extends FlushTable> {
   readonly sortWords?: { width: number; write: (r: TableRows[T], out: Uint32Array, at: number) => boolean };
   /** Why the row cannot be written at all, before asking MySQL. */
   readonly invalid: (r: TableRows[T]) => string | undefined;
-  /** Writes the rows (already screened) inside the caller's transaction. */
-  readonly write: (db: Exec, rows: readonly TableRows[T][]) => Promise<void>;
+  /**
+   * The table is only UPDATEd where its rows exist (joined on the user's or torrent's own row),
+   * so a deleted user or torrent can never come back as a junk row through it. Its rows are
+   * written without first looking their users and torrents up, and `write` tells whether every
+   * row found its own: when one did not, the caller rolls back and screens the rows to set the
+   * stray ones aside (nearly never: a user or torrent deleted while its rows were pending).
+   */
+  readonly updatesOnly?: boolean;
+  /**
+   * Writes the rows (already screened) inside the caller's transaction, in statements of at
+   * most STATEMENT_ROWS rows. Returns false only for an updatesOnly table whose rows did not all
+   * find their user's or torrent's row.
+   */
+  readonly write: (db: Exec, rows: readonly TableRows[T][]) => Promise<boolean>;
+}
+
+/**
+ * Rows per statement. A transaction may hold many more (DEFAULT_GROUP_ROWS in flush-writer.ts):
+ * the statement stays a few MB at most, under any server's max_allowed_packet.
+ */
+export const STATEMENT_ROWS = 5000;
+
+/** Runs `write` on consecutive slices of at most STATEMENT_ROWS rows; returns the sum of what it returns. */
+async function inStatements<R>(rows: readonly R[], write: (slice: readonly R[]) => Promise<number>): Promise<number> {
+  if (rows.length <= STATEMENT_ROWS) return rows.length ? write(rows) : 0;
+  let sum = 0;
+  for (let at = 0; at < rows.length; at += STATEMENT_ROWS) sum += await write(rows.slice(at, at + STATEMENT_ROWS));
+  return sum;
 }
 
 // Column widths from gazellepw-tables.md.
@@ -39,12 +65,15 @@ export const USERS: TableSpec<'users_main'> = {
   uid: (r) => r.uid,
   compare: (a, b) => cmp(a.uid, b.uid),
   invalid: (r) => (allSafe(r.uid, r.uploaded, r.downloaded) ? undefined : firstProblem({ uid: r.uid, uploaded: r.uploaded, downloaded: r.downloaded })),
+  updatesOnly: true,
   async write(db, rows) {
     const merged = mergeBy(rows, (r) => r.uid, (a, b) => ({ uid: a.uid, uploaded: a.uploaded + b.uploaded, downloaded: a.downloaded + b.downloaded }));
-    await db.run(
-      `UPDATE users_main AS u JOIN (${derivedRows(['ID', 'up', 'down'], merged.map((r) => [int(r.uid), int(r.uploaded), int(r.downloaded)]), db.rowsForm)}) AS v ON v.ID = u.ID ` +
+    // (the pool's connections report rows matched, not changed, as affectedRows: FOUND_ROWS)
+    const matched = await inStatements(merged, async (slice) => (await db.run(
+      `UPDATE users_main AS u JOIN (${derivedRows(['ID', 'up', 'down'], slice.map((r) => [int(r.uid), int(r.uploaded), int(r.downloaded)]), db.rowsForm)}) AS v ON v.ID = u.ID ` +
         'SET u.Uploaded = u.Uploaded + v.up, u.Downloaded = u.Downloaded + v.down',
-    );
+    )).affectedRows);
+    return matched === merged.length;
   },
 };
 
@@ -65,17 +94,19 @@ export const TORRENTS: TableSpec<'torrents'> = {
     if (!allSafe(r.tid, r.seeders, r.leechers)) return firstProblem({ tid: r.tid, seeders: r.seeders, leechers: r.leechers });
     return r.seeders < 0 || r.leechers < 0 ? `no counts for torrent ${r.tid}` : undefined;
   },
+  updatesOnly: true,
   async write(db, rows) {
     // Seeders, Leechers and balance are replaced (the later row wins), Snatched adds up.
     const merged = mergeBy(rows, (r) => r.tid, (a, b) => ({ ...b, snatched: a.snatched + b.snatched }));
     const snatched = (n: number): number => (Number.isNaN(n) ? 0 : Math.trunc(clampInt(n, 0, UINT_MAX)));
     // last_action tests v.s, not t.Seeders: the order in which a multi-table UPDATE applies its
     // assignments is not guaranteed, so no assignment may read a column another one sets.
-    await db.run(
-      `UPDATE torrents AS t JOIN (${derivedRows(['ID', 's', 'l', 'sn', 'b'], merged.map((r) => [int(r.tid), int(r.seeders), int(r.leechers), int(snatched(r.snatched)), balanceLiteral(r.balance)]), db.rowsForm)}) AS v ON v.ID = t.ID ` +
+    const matched = await inStatements(merged, async (slice) => (await db.run(
+      `UPDATE torrents AS t JOIN (${derivedRows(['ID', 's', 'l', 'sn', 'b'], slice.map((r) => [int(r.tid), int(r.seeders), int(r.leechers), int(snatched(r.snatched)), balanceLiteral(r.balance)]), db.rowsForm)}) AS v ON v.ID = t.ID ` +
         `SET t.Seeders = v.s, t.Leechers = v.l, t.Snatched = LEAST(t.Snatched + v.sn, ${UINT_MAX}), t.balance = COALESCE(v.b, t.balance), ` +
         't.last_action = IF(v.s > 0, NOW(), t.last_action)',
-    );
+    )).affectedRows);
+    return matched === merged.length;
   },
 };
 
@@ -128,6 +159,10 @@ function lightTuple(r: PeerRow): string {
 }
 
 async function writeHeavy(db: Exec, rows: readonly PeerRow[]): Promise<void> {
+  await inStatements(rows, async (slice) => (await writeHeavyStatement(db, slice), 0));
+}
+
+async function writeHeavyStatement(db: Exec, rows: readonly PeerRow[]): Promise<void> {
   // Unlike Ocelot, ip, ipv6 and useragent are refreshed on duplicate (compatibility F18).
   await db.run(
     'INSERT INTO xbt_files_users (uid,fid,active,uploaded,downloaded,upspeed,downspeed,remaining,corrupt,timespent,announced,ip,ipv6,peer_id,useragent,mtime) ' +
@@ -140,6 +175,10 @@ async function writeHeavy(db: Exec, rows: readonly PeerRow[]): Promise<void> {
 }
 
 async function writeLight(db: Exec, rows: readonly PeerRow[]): Promise<void> {
+  await inStatements(rows, async (slice) => (await writeLightStatement(db, slice), 0));
+}
+
+async function writeLightStatement(db: Exec, rows: readonly PeerRow[]): Promise<void> {
   // ip and ipv6 are given so that inserting a missing row works in strict mode (ipv6 has no
   // default); an existing row keeps its addresses, as in Ocelot.
   await db.run(
@@ -150,6 +189,10 @@ async function writeLight(db: Exec, rows: readonly PeerRow[]): Promise<void> {
 }
 
 async function writeDeactivate(db: Exec, rows: readonly PeerRow[]): Promise<void> {
+  await inStatements(rows, async (slice) => (await writeDeactivateStatement(db, slice), 0));
+}
+
+async function writeDeactivateStatement(db: Exec, rows: readonly PeerRow[]): Promise<void> {
   // A JOIN rather than `(peer_id, fid, uid) IN ((?,?,?), ...)`: on MariaDB 10.11 the IN form
   // took ~1.7 s per 1000 rows on a 100k-row table, the join (eq_ref on PRIMARY) ~25 ms.
   await db.run(
@@ -172,6 +215,7 @@ export const PEERS: TableSpec<'xbt_files_users'> = {
     if (heavy.length) await writeHeavy(db, heavy);
     if (light.length) await writeLight(db, light);
     if (deactivate.length) await writeDeactivate(db, deactivate);
+    return true;
   },
 };
 
@@ -182,11 +226,12 @@ export const SNATCHES: TableSpec<'xbt_snatched'> = {
   compare: (a, b) => cmp(a.uid, b.uid) || cmp(a.tid, b.tid) || cmp(a.time, b.time),
   invalid: (r) => (allSafe(r.uid, r.tid, r.time) ? undefined : firstProblem({ uid: r.uid, tid: r.tid, time: r.time })),
   async write(db, rows) {
-    await db.run(
+    await inStatements(rows, async (slice) => (await db.run(
       `INSERT INTO xbt_snatched (uid, fid, tstamp, IP, ipv6) VALUES ${valueTuples(
-        rows.map((r) => [int(r.uid), int(r.tid), int(clampInt(r.time, 0, INT_MAX)), str(fitChars(r.ip, IP_CHARS)), str(fitChars(r.ipv6, IPV6_CHARS))]),
+        slice.map((r) => [int(r.uid), int(r.tid), int(clampInt(r.time, 0, INT_MAX)), str(fitChars(r.ip, IP_CHARS)), str(fitChars(r.ipv6, IPV6_CHARS))]),
       )}`,
-    );
+    ), 0));
+    return true;
   },
 };
 
@@ -200,10 +245,11 @@ export const TOKENS: TableSpec<'users_freeleeches'> = {
     // An UPDATE: the token row is the site's (it sets Time, which has no default); a token the
     // site deleted meanwhile is simply not credited.
     const merged = mergeBy(rows, (r) => `${r.uid}:${r.tid}`, (a, b) => ({ ...a, downloaded: a.downloaded + b.downloaded }));
-    await db.run(
-      `UPDATE users_freeleeches AS f JOIN (${derivedRows(['UserID', 'TorrentID', 'd'], merged.map((r) => [int(r.uid), int(r.tid), int(r.downloaded)]), db.rowsForm)}) AS v ` +
+    await inStatements(merged, async (slice) => (await db.run(
+      `UPDATE users_freeleeches AS f JOIN (${derivedRows(['UserID', 'TorrentID', 'd'], slice.map((r) => [int(r.uid), int(r.tid), int(r.downloaded)]), db.rowsForm)}) AS v ` +
         'ON v.UserID = f.UserID AND v.TorrentID = f.TorrentID SET f.Downloaded = f.Downloaded + v.d',
-    );
+    ), 0));
+    return true;
   },
 };
 
@@ -216,11 +262,12 @@ export const FREE_TORRENTS: TableSpec<'users_freetorrents'> = {
   invalid: (r) => (FREE_TYPES.has(r.freeType) ? firstProblem({ uid: r.uid, tid: r.tid, uploaded: r.uploaded, downloaded: r.downloaded }) : `invalid FreeTorrent ${String(r.freeType)}`),
   async write(db, rows) {
     // FreeTorrent is an ENUM: bound as its text ('11'), since a number would mean the 11th member.
-    await db.run(
+    await inStatements(rows, async (slice) => (await db.run(
       'INSERT INTO users_freetorrents (UserID, TorrentID, FreeTorrent, Time, Uploaded, Downloaded) ' +
-        `VALUES ${valueTuples(rows.map((r) => [int(r.uid), int(r.tid), str(String(r.freeType)), 'NOW()', int(r.uploaded), int(r.downloaded)]))} ` +
+        `VALUES ${valueTuples(slice.map((r) => [int(r.uid), int(r.tid), str(String(r.freeType)), 'NOW()', int(r.uploaded), int(r.downloaded)]))} ` +
         'ON DUPLICATE KEY UPDATE Uploaded = Uploaded + VALUES(Uploaded), Downloaded = Downloaded + VALUES(Downloaded), Time = VALUES(Time)',
-    );
+    ), 0));
+    return true;
   },
 };
 
@@ -243,12 +290,13 @@ export const USER_TORRENTS: TableSpec<'users_torrents'> = {
       snatched: r.snatched,
     }),
   async write(db, rows) {
-    await db.run(
+    await inStatements(rows, async (slice) => (await db.run(
       'INSERT INTO users_torrents (uid, fid, seedtime, downloaded, uploaded, real_downloaded, real_uploaded, snatched, end_time) ' +
-        `VALUES ${rows.map((r) => `(${int(r.uid)},${int(r.tid)},${int(r.seedtime)},${int(r.downloaded)},${int(r.uploaded)},${int(r.realDownloaded)},${int(r.realUploaded)},${int(r.snatched)},NOW())`).join(',')} ` +
+        `VALUES ${slice.map((r) => `(${int(r.uid)},${int(r.tid)},${int(r.seedtime)},${int(r.downloaded)},${int(r.uploaded)},${int(r.realDownloaded)},${int(r.realUploaded)},${int(r.snatched)},NOW())`).join(',')} ` +
         'ON DUPLICATE KEY UPDATE seedtime = seedtime + VALUES(seedtime), downloaded = downloaded + VALUES(downloaded), ' +
         'uploaded = uploaded + VALUES(uploaded), real_downloaded = real_downloaded + VALUES(real_downloaded), ' +
         'real_uploaded = real_uploaded + VALUES(real_uploaded), snatched = snatched + VALUES(snatched), end_time = NOW()',
-    );
+    ), 0));
+    return true;
   },
 };
