@@ -17,7 +17,7 @@ import type { FlushBatch } from '@oncilla/rows';
 import { asMysqlError, classifyMysqlError } from './flush/errors.js';
 import { Exec } from './flush/exec.js';
 import { MAX_BATCH_ID, claim, claimAll, isRecorded, mark, readApplied, recordedAmong } from './flush/log-table.js';
-import { allIndexes, buildParts, joinParts, screen, type Part, type ScreenMode } from './flush/parts.js';
+import { allIndexes, buildParts, joinParts, screen, screenTogether, type Part, type Screened, type ScreenMode } from './flush/parts.js';
 import type { RejectedRow } from './flush/types.js';
 import type { RowsForm } from './flush/sql-literal.js';
 import { canonical } from './flush/values.js';
@@ -143,26 +143,38 @@ class BatchWriter {
   }
 
   /**
-   * Several parts of one table in one transaction: their ids are claimed with one insert, their
-   * rows checked and written with one statement per STATEMENT_ROWS. Anything unusual (a part
-   * already claimed by another flusher, a part begun row by row, a row MySQL refuses, a row of
-   * an updatesOnly table without its user or torrent) rolls the group back and applies its
-   * parts one by one instead, which sorts each case out exactly once.
+   * Several parts in one transaction: their ids are claimed with one insert, each table's rows
+   * checked and written together (one statement per STATEMENT_ROWS), every user and torrent
+   * looked up once for all of the group's tables. Anything unusual (a part already claimed by
+   * another flusher, a part begun row by row, a row MySQL refuses, a row of an updatesOnly
+   * table without its user or torrent) rolls the group back and applies its parts one by one
+   * instead, which sorts each case out exactly once.
    */
   async applyGroup(parts: readonly Part[]): Promise<PartResult[]> {
     if (parts.length === 1) return [await this.applyPart(parts[0])];
     const ids = parts.map((p) => p.id);
-    const joined = joinParts(`${ids[0]}+${ids.length - 1}`, parts);
-    type Whole = { kind: 'fallback'; mode: ScreenMode } | { kind: 'done'; rejects: RejectedRow[]; rows: number };
+    const byTable = new Map<string, Part[]>();
+    for (const p of parts) {
+      const list = byTable.get(p.table);
+      if (list) list.push(p);
+      else byTable.set(p.table, [p]);
+    }
+    const joined = [...byTable.values()].map((ps) => (ps.length === 1 ? ps[0] : joinParts(`${ps[0].id}+${ps.length - 1}`, ps)));
+    type Whole = { kind: 'fallback'; mode: ScreenMode } | { kind: 'done'; screened: Screened[]; rows: number };
     let whole: Whole;
     try {
-      whole = await this.tx<Whole>(joined.id, async () => {
+      whole = await this.tx<Whole>(`${ids[0]}+${ids.length - 1}`, async () => {
         if (!(await claimAll(this.db, ids, this.batchId))) return { commit: false, value: { kind: 'fallback', mode: 'trusting' } };
         if ((await recordedAmong(this.db, ids.map((id) => id + SPLIT_SUFFIX))).size > 0) return { commit: false, value: { kind: 'fallback', mode: 'trusting' } };
-        const { keep, rejects } = await screen(this.db, joined, allIndexes(joined), 'trusting');
-        // a row of an updatesOnly table found no user or torrent: the parts one by one, screened
-        if (keep.length && !(await joined.write(this.db, keep))) return { commit: false, value: { kind: 'fallback', mode: 'full' } };
-        return { commit: true, value: { kind: 'done', rejects, rows: keep.length } };
+        const screened = await screenTogether(this.db, joined.map((part) => ({ part, indexes: allIndexes(part) })), 'trusting');
+        let rows = 0;
+        for (const [n, part] of joined.entries()) {
+          const { keep } = screened[n];
+          // a row of an updatesOnly table found no user or torrent: the parts one by one, screened
+          if (keep.length && !(await part.write(this.db, keep))) return { commit: false, value: { kind: 'fallback', mode: 'full' } };
+          rows += keep.length;
+        }
+        return { commit: true, value: { kind: 'done', screened, rows } };
       });
     } catch (err) {
       if (classifyMysqlError(err) !== 'data') throw err;
@@ -173,9 +185,14 @@ class BatchWriter {
       for (const p of parts) out.push(await this.applyPart(p, whole.mode));
       return out;
     }
-    await this.report(joined, whole.rejects);
+    let rejected = 0;
+    for (const [n, part] of joined.entries()) {
+      await this.report(part, whole.screened[n].rejects);
+      rejected += whole.screened[n].rejects.length;
+    }
+    const { rows } = whole;
     // the rows and rejects are the group's; the first part carries them in the totals
-    return parts.map((_, i) => (i === 0 ? { outcome: 'applied', rows: whole.rows, rejected: whole.rejects.length } : { outcome: 'applied', rows: 0, rejected: 0 }));
+    return parts.map((_, i) => (i === 0 ? { outcome: 'applied', rows, rejected } : { outcome: 'applied', rows: 0, rejected: 0 }));
   }
 
   async applyPart(part: Part, mode: ScreenMode = 'trusting'): Promise<PartResult> {
@@ -299,16 +316,33 @@ async function applyParts(conn: PoolConnection, batch: FlushBatch, parts: readon
  * Rows per transaction when the parts of several batches are written together (in statements
  * of at most STATEMENT_ROWS). Each transaction looks up, under a shared lock, the users and
  * torrents its rows need (for the tables that INSERT): the bigger the transaction, the fewer
- * the lookups of the same user or torrent (a lookup costs MariaDB about 2 µs; at 5,000 rows per
- * transaction they were a fifth of what the flush cost it), the longer the locks are held (a
- * few hundred ms at 20,000 rows; the site's own writes to those rows wait that long at most).
+ * the lookups of the same user or torrent (a lookup costs MariaDB about 2 µs; at 5,000 rows of
+ * one table per transaction they were a fifth of what the flush cost it), the longer the locks
+ * are held (about half a second at 50,000 rows on a 2-core VM; the site's own writes to those
+ * users' and torrents' rows wait that long at most).
  */
-export const DEFAULT_GROUP_ROWS = 20_000;
+export const DEFAULT_GROUP_ROWS = 50_000;
 
 /**
- * Writes several batches (one per shard, cut in the same flush) to MySQL: each table's parts
- * of every batch are written together, up to `groupRows` rows per transaction, so MariaDB gets
- * a few large statements per flush rather than many small ones. Exactly once per part, as
+ * The tables' parts in the groups they are written in: an updatesOnly table (users_main,
+ * torrents) alone, since it takes exclusive locks on the very rows the others' lookups share-
+ * lock (an upgrade from shared to exclusive could deadlock with the site); every other table
+ * together, in table order, so their rows share one lookup of each user and torrent.
+ */
+function lanes(byTable: ReadonlyMap<string, readonly Part[]>): Part[][] {
+  const alone: Part[][] = [];
+  const together: Part[] = [];
+  for (const parts of byTable.values()) {
+    if (parts[0].spec.updatesOnly) alone.push([...parts]);
+    else together.push(...parts);
+  }
+  return together.length ? [...alone, together] : alone;
+}
+
+/**
+ * Writes several batches (one per shard, cut in the same flush) to MySQL: the parts of every
+ * batch are written together, up to `groupRows` rows per transaction (see lanes), so MariaDB
+ * gets a few large statements per flush rather than many small ones. Exactly once per part, as
  * applyBatch: the part ids of a group are claimed together in its transaction.
  */
 export async function applyBatches(pool: Pool, batches: readonly FlushBatch[], opts: ApplyOptions & { groupRows?: number }): Promise<ApplyResult> {
@@ -336,7 +370,7 @@ export async function applyBatches(pool: Pool, batches: readonly FlushBatch[], o
       result.rows += r.rows;
       result.rejected += r.rejected;
     };
-    for (const parts of byTable.values()) {
+    for (const parts of lanes(byTable)) {
       result.parts += parts.length;
       let group: Part[] = [];
       let rows = 0;

@@ -38,7 +38,7 @@ import {
   type Snapshot,
 } from './fixtures.js';
 import { Exec } from '../src/flush/exec.js';
-import { allIndexes, buildParts, screen, type ScreenMode } from '../src/flush/parts.js';
+import { allIndexes, buildParts, screen, screenTogether, type ScreenMode } from '../src/flush/parts.js';
 
 function makePool(db: MariaDbServer): Pool {
   return createPool({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database, connectionLimit: 4, connectTimeout: 2000 });
@@ -64,6 +64,46 @@ function transient(err: unknown): boolean {
   assert.ok(isTransientMysqlError(err), `expected a transient error, got ${String(err)}`);
   return true;
 }
+
+/** `base` with rows for user 7 and torrent 9 in every table: a user and a torrent the site deleted (test d). */
+function withDeletedRows(base: FlushBatch): FlushBatch {
+  return {
+    ...base,
+    users: [...base.users, { uid: 7, uploaded: 1, downloaded: 1 }],
+    torrents: [...base.torrents, { tid: 9, seeders: 1, leechers: 0, snatched: 1, balance: 0 }],
+    peers: [
+      ...base.peers,
+      peer({ kind: 'heavy', uid: 7, tid: 1, peerId: pid('G'), ipv6: '::7' }),
+      peer({ kind: 'light', uid: 1, tid: 9, peerId: pid('H') }),
+      peer({ kind: 'deactivate', uid: 7, tid: 9, peerId: pid('I') }),
+    ],
+    snatches: [...base.snatches, { uid: 7, tid: 1, time: 1, ip: '', ipv6: '' }, { uid: 1, tid: 9, time: 1, ip: '', ipv6: '' }],
+    tokens: [...base.tokens, { uid: 7, tid: 1, downloaded: 1 }, { uid: 1, tid: 9, downloaded: 1 }],
+    freeTorrents: [...base.freeTorrents, { uid: 7, tid: 1, freeType: 1, uploaded: 1, downloaded: 1 }, { uid: 1, tid: 9, freeType: 2, uploaded: 1, downloaded: 1 }],
+    userTorrents: [
+      ...base.userTorrents,
+      { uid: 7, tid: 1, seedtime: 1, downloaded: 1, uploaded: 1, realDownloaded: 1, realUploaded: 1, snatched: 1 },
+      { uid: 1, tid: 9, seedtime: 1, downloaded: 1, uploaded: 1, realDownloaded: 1, realUploaded: 1, snatched: 1 },
+    ],
+  };
+}
+
+/** What withDeletedRows' rows are set aside as. */
+const DELETED_ROWS_SET_ASIDE = [
+  'torrents: unknown torrent 9',
+  'users_freeleeches: unknown torrent 9',
+  'users_freeleeches: unknown user 7',
+  'users_freetorrents: unknown torrent 9',
+  'users_freetorrents: unknown user 7',
+  'users_main: unknown user 7',
+  'users_torrents: unknown torrent 9',
+  'users_torrents: unknown user 7',
+  'xbt_files_users: unknown torrent 9',
+  'xbt_files_users: unknown user 7',
+  'xbt_files_users: unknown user 7',
+  'xbt_snatched: unknown torrent 9',
+  'xbt_snatched: unknown user 7',
+];
 
 for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName[]) {
   describe(`applyBatch, ${mode} sql_mode`, () => {
@@ -167,20 +207,49 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
       }
     });
 
-    it('(d) a deleted user or torrent met by the trusting write of a group of parts (applyBatches) is set aside once, the rest applied', async () => {
+    it('(d) through applyBatches, one part per row (groups of parts of several tables): the same rows set aside once, the rest applied', async () => {
       await resetAndSeed(db);
       const t0 = await serverNow(db);
       const before = normalize(await snapshot(db), t0);
-      const base = baseBatch('trust-group');
-      const rejected: RejectedRow[] = [];
-      const log = captureLog();
-      // chunkSize 1: every table's rows in several parts, written as one group
-      const result = await applyBatches(pool, [{ ...base, users: [...base.users, { uid: 99, uploaded: 1, downloaded: 1 }], torrents: [...base.torrents, { tid: 98, seeders: 1, leechers: 0, snatched: 0, balance: 0 }] }], {
-        log: log.log, chunkSize: 1, onRejected: (r) => void rejected.push(r),
-      });
-      assert.deepEqual(reasons(rejected), ['torrents: unknown torrent 98', 'users_main: unknown user 99']);
-      assert.equal(result.rejected, 2);
+      const batch = withDeletedRows(baseBatch('d-group'));
+      const apply = async (): Promise<{ result: ApplyResult; rejected: RejectedRow[] }> => {
+        const rejected: RejectedRow[] = [];
+        const result = await applyBatches(pool, [batch], { log: captureLog().log, chunkSize: 1, onRejected: (r) => void rejected.push(r) });
+        return { result, rejected };
+      };
+      const first = await apply();
+      assert.deepEqual(reasons(first.rejected), DELETED_ROWS_SET_ASIDE);
+      assert.equal(first.result.rejected, DELETED_ROWS_SET_ASIDE.length);
       assert.deepEqual(normalize(await snapshot(db), t0), expectedAfterBase(before));
+      const again = await apply();
+      assert.deepEqual(again.rejected, [], 'reported once, not on every retry');
+      assert.equal(again.result.skipped, again.result.parts);
+      assert.deepEqual(normalize(await snapshot(db), t0), expectedAfterBase(before));
+    });
+
+    it('parts of several tables screened together look each user and torrent up once', async () => {
+      await resetAndSeed(db);
+      const conn = await pool.getConnection();
+      try {
+        const { rowsForm } = await Exec.open(conn, 5000);
+        const lookups: string[] = [];
+        const exec = new (class extends Exec {
+          override async select(sql: string, values: QueryValues = []): Promise<RowDataPacket[]> {
+            if (sql.includes('LOCK IN SHARE MODE')) lookups.push(sql);
+            return super.select(sql, values);
+          }
+        })(conn, 5000, rowsForm);
+        const batch = withDeletedRows(baseBatch('together'));
+        const parts = buildParts(batch, 1000).filter((p) => !p.spec.updatesOnly);
+        const screened = await screenTogether(exec, parts.map((part) => ({ part, indexes: allIndexes(part) })), 'full');
+        assert.equal(lookups.length, 4, `one count and one list of each (user 7 and torrent 9 are missing): ${lookups.join('; ')}`);
+        const separately = [];
+        for (const part of parts) separately.push(await screen(exec, part, allIndexes(part), 'full'));
+        assert.deepEqual(screened, separately, 'the same rows kept and set aside as one part at a time');
+        assert.ok(lookups.length > 4 + parts.length, 'one at a time looks them up per part');
+      } finally {
+        conn.release();
+      }
     });
 
     it('(b) applying the same batch again changes nothing', async () => {
@@ -253,42 +322,9 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
       });
       const t0 = await serverNow(db);
       const before = normalize(await snapshot(db), t0);
-      const base = baseBatch('d-batch');
-      const batch: FlushBatch = {
-        ...base,
-        users: [...base.users, { uid: 7, uploaded: 1, downloaded: 1 }],
-        torrents: [...base.torrents, { tid: 9, seeders: 1, leechers: 0, snatched: 1, balance: 0 }],
-        peers: [
-          ...base.peers,
-          peer({ kind: 'heavy', uid: 7, tid: 1, peerId: pid('G'), ipv6: '::7' }),
-          peer({ kind: 'light', uid: 1, tid: 9, peerId: pid('H') }),
-          peer({ kind: 'deactivate', uid: 7, tid: 9, peerId: pid('I') }),
-        ],
-        snatches: [...base.snatches, { uid: 7, tid: 1, time: 1, ip: '', ipv6: '' }, { uid: 1, tid: 9, time: 1, ip: '', ipv6: '' }],
-        tokens: [...base.tokens, { uid: 7, tid: 1, downloaded: 1 }, { uid: 1, tid: 9, downloaded: 1 }],
-        freeTorrents: [...base.freeTorrents, { uid: 7, tid: 1, freeType: 1, uploaded: 1, downloaded: 1 }, { uid: 1, tid: 9, freeType: 2, uploaded: 1, downloaded: 1 }],
-        userTorrents: [
-          ...base.userTorrents,
-          { uid: 7, tid: 1, seedtime: 1, downloaded: 1, uploaded: 1, realDownloaded: 1, realUploaded: 1, snatched: 1 },
-          { uid: 1, tid: 9, seedtime: 1, downloaded: 1, uploaded: 1, realDownloaded: 1, realUploaded: 1, snatched: 1 },
-        ],
-      };
+      const batch = withDeletedRows(baseBatch('d-batch'));
       const first = await run(pool, batch);
-      assert.deepEqual(reasons(first.rejected), [
-        'torrents: unknown torrent 9',
-        'users_freeleeches: unknown torrent 9',
-        'users_freeleeches: unknown user 7',
-        'users_freetorrents: unknown torrent 9',
-        'users_freetorrents: unknown user 7',
-        'users_main: unknown user 7',
-        'users_torrents: unknown torrent 9',
-        'users_torrents: unknown user 7',
-        'xbt_files_users: unknown torrent 9',
-        'xbt_files_users: unknown user 7',
-        'xbt_files_users: unknown user 7',
-        'xbt_snatched: unknown torrent 9',
-        'xbt_snatched: unknown user 7',
-      ]);
+      assert.deepEqual(reasons(first.rejected), DELETED_ROWS_SET_ASIDE);
       const heavy7 = first.rejected.find((r): r is Extract<RejectedRow, { table: 'xbt_files_users' }> => r.table === 'xbt_files_users' && r.row.kind === 'heavy');
       assert.equal(heavy7?.row.ipv6, '::7', 'the rejected row is handed over whole');
       assert.deepEqual(first.result, { parts: 7, applied: 7, skipped: 0, rows: 19, rejected: 13 });

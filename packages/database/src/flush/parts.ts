@@ -147,26 +147,51 @@ export type ScreenMode = 'full' | 'trusting';
  * part's transaction so the answer holds until it commits.
  */
 export async function screen(db: Exec, part: Part, indexes: readonly number[], mode: ScreenMode = 'full'): Promise<Screened> {
-  const rejects: RejectedRow[] = [];
-  const valid: number[] = [];
-  for (const i of indexes) {
-    const reason = part.invalid(i);
-    if (reason) rejects.push(part.rejected(i, reason));
-    else valid.push(i);
+  return (await screenTogether(db, [{ part, indexes }], mode))[0];
+}
+
+/**
+ * screen() for several parts (of several tables) written in one transaction: each user and
+ * torrent is looked up once for all of them, however many of their rows name it.
+ */
+export async function screenTogether(db: Exec, parts: readonly { part: Part; indexes: readonly number[] }[], mode: ScreenMode): Promise<Screened[]> {
+  const out: Screened[] = [];
+  const userIds: number[] = [];
+  const torrentIds: number[] = [];
+  for (const { part, indexes } of parts) {
+    const rejects: RejectedRow[] = [];
+    const keep: number[] = [];
+    for (const i of indexes) {
+      const reason = part.invalid(i);
+      if (reason) rejects.push(part.rejected(i, reason));
+      else keep.push(i);
+    }
+    out.push({ keep, rejects });
+    if (mode === 'trusting' && part.spec.updatesOnly) continue;
+    for (const i of keep) {
+      const uid = part.userOf(i);
+      const tid = part.torrentOf(i);
+      if (uid !== undefined) userIds.push(uid);
+      if (tid !== undefined) torrentIds.push(tid);
+    }
   }
-  if (mode === 'trusting' && part.spec.updatesOnly) return { keep: valid, rejects };
-  const defined = (xs: (number | undefined)[]): number[] => xs.filter((x): x is number => x !== undefined);
-  const users = await existing(db, 'users_main', defined(valid.map((i) => part.userOf(i))));
-  const torrents = await existing(db, 'torrents', defined(valid.map((i) => part.torrentOf(i))));
-  const keep: number[] = [];
-  for (const i of valid) {
-    const uid = part.userOf(i);
-    const tid = part.torrentOf(i);
-    if (uid !== undefined && !users.has(uid)) rejects.push(part.rejected(i, `unknown user ${uid}`));
-    else if (tid !== undefined && !torrents.has(tid)) rejects.push(part.rejected(i, `unknown torrent ${tid}`));
-    else keep.push(i);
+  if (userIds.length === 0 && torrentIds.length === 0) return out;
+  const users = await existing(db, 'users_main', userIds);
+  const torrents = await existing(db, 'torrents', torrentIds);
+  for (const [n, { part }] of parts.entries()) {
+    if (mode === 'trusting' && part.spec.updatesOnly) continue;
+    const s = out[n];
+    const keep: number[] = [];
+    for (const i of s.keep) {
+      const uid = part.userOf(i);
+      const tid = part.torrentOf(i);
+      if (uid !== undefined && !users.has(uid)) s.rejects.push(part.rejected(i, `unknown user ${uid}`));
+      else if (tid !== undefined && !torrents.has(tid)) s.rejects.push(part.rejected(i, `unknown torrent ${tid}`));
+      else keep.push(i);
+    }
+    s.keep = keep;
   }
-  return { keep, rejects };
+  return out;
 }
 
 export function allIndexes(part: Part): number[] {
