@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPool, type Pool } from 'mysql2/promise';
 import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, type MariaDbServer, type SqlModeName } from '@oncilla/testkit';
-import type { QueryValues, RowDataPacket } from 'mysql2/promise';
+import type { PoolConnection, QueryValues, RowDataPacket } from 'mysql2/promise';
 import {
   applyBatch,
   applyBatches,
@@ -105,6 +105,19 @@ const DELETED_ROWS_SET_ASIDE = [
   'xbt_snatched: unknown user 7',
 ];
 
+/** An Exec on the real connection `conn` that records the screen's locking lookups (users, torrents). */
+async function countingLookups(conn: PoolConnection): Promise<{ exec: Exec; lookups: string[] }> {
+  const { rowsForm } = await Exec.open(conn, 5000);
+  const lookups: string[] = [];
+  const exec = new (class extends Exec {
+    override async select(sql: string, values: QueryValues = []): Promise<RowDataPacket[]> {
+      if (sql.includes('LOCK IN SHARE MODE')) lookups.push(sql);
+      return super.select(sql, values);
+    }
+  })(conn, 5000, rowsForm);
+  return { exec, lookups };
+}
+
 for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName[]) {
   describe(`applyBatch, ${mode} sql_mode`, () => {
     let db: MariaDbServer;
@@ -168,15 +181,7 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
       await resetAndSeed(db);
       const conn = await pool.getConnection();
       try {
-        const { rowsForm } = await Exec.open(conn, 5000);
-        // the real connection, with the locking lookups of the screen counted
-        const lookups: string[] = [];
-        const exec = new (class extends Exec {
-          override async select(sql: string, values: QueryValues = []): Promise<RowDataPacket[]> {
-            if (sql.includes('LOCK IN SHARE MODE')) lookups.push(sql);
-            return super.select(sql, values);
-          }
-        })(conn, 5000, rowsForm);
+        const { exec, lookups } = await countingLookups(conn);
         const batch = (users: FlushBatch['users'], torrents: FlushBatch['torrents']): FlushBatch => ({
           id: 'trust-batch', users, torrents, peers: [], snatches: [], tokens: [], freeTorrents: [], userTorrents: [],
         });
@@ -231,14 +236,7 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
       await resetAndSeed(db);
       const conn = await pool.getConnection();
       try {
-        const { rowsForm } = await Exec.open(conn, 5000);
-        const lookups: string[] = [];
-        const exec = new (class extends Exec {
-          override async select(sql: string, values: QueryValues = []): Promise<RowDataPacket[]> {
-            if (sql.includes('LOCK IN SHARE MODE')) lookups.push(sql);
-            return super.select(sql, values);
-          }
-        })(conn, 5000, rowsForm);
+        const { exec, lookups } = await countingLookups(conn);
         const batch = withDeletedRows(baseBatch('together'));
         const parts = buildParts(batch, 1000).filter((p) => !p.spec.updatesOnly);
         const screened = await screenTogether(exec, parts.map((part) => ({ part, indexes: allIndexes(part) })), 'full');
