@@ -317,11 +317,12 @@ async function applyParts(conn: PoolConnection, batch: FlushBatch, parts: readon
  * of at most STATEMENT_ROWS). Each transaction looks up, under a shared lock, the users and
  * torrents its rows need (for the tables that INSERT): the bigger the transaction, the fewer
  * the lookups of the same user or torrent (a lookup costs MariaDB about 2 µs; at 5,000 rows of
- * one table per transaction they were a fifth of what the flush cost it), the longer the locks
- * are held (about half a second at 50,000 rows on a 2-core VM; the site's own writes to those
- * users' and torrents' rows wait that long at most).
+ * one table per transaction they were a fifth of what the flush cost it), but the longer the
+ * locks are held, and the site's own writes to those users' and torrents' rows wait that long:
+ * about half a second at 20,000 rows (the flush wrote 28,000-41,000 rows/s under the
+ * benchmark's full load on a 2-core VM).
  */
-export const DEFAULT_GROUP_ROWS = 50_000;
+export const DEFAULT_GROUP_ROWS = 20_000;
 
 /**
  * The tables' parts in the groups they are written in: an updatesOnly table (users_main,
