@@ -203,7 +203,6 @@ export function readBatch(id: string, raw: RawBatch): FlushBatch {
         t.snatched = add(t.snatched, num(value));
         break;
       }
-        break;
       case 11: {
         const row = freeRow(sums, field.readUInt32BE(5), field.readUInt32BE(1), field[9]);
         if (field[10] === 0x75 /* u */) row.uploaded = add(row.uploaded, num(value));
