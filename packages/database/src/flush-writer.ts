@@ -325,24 +325,31 @@ async function applyParts(conn: PoolConnection, batch: FlushBatch, parts: readon
 export const DEFAULT_GROUP_ROWS = 20_000;
 
 /**
- * The tables' parts in the groups they are written in: an updatesOnly table (users_main,
+ * The batches' parts in the sequences they are grouped from: each updatesOnly table (users_main,
  * torrents) alone, since it takes exclusive locks on the very rows the others' lookups share-
  * lock (an upgrade from shared to exclusive could deadlock with the site); every other table
- * together, in table order, so their rows share one lookup of each user and torrent.
+ * together, batch by batch (each batch in table order), so that a group holds all the tables'
+ * rows of its shards and looks each of their torrents up once (a torrent is in one shard only).
  */
-function lanes(byTable: ReadonlyMap<string, readonly Part[]>): Part[][] {
-  const alone: Part[][] = [];
+export function flushLanes(batches: readonly FlushBatch[], chunkSize: number): Part[][] {
+  const alone = new Map<string, Part[]>();
   const together: Part[] = [];
-  for (const parts of byTable.values()) {
-    if (parts[0].spec.updatesOnly) alone.push([...parts]);
-    else together.push(...parts);
+  for (const b of batches) {
+    for (const p of buildParts(b, chunkSize)) {
+      if (!p.spec.updatesOnly) together.push(p);
+      else {
+        const list = alone.get(p.table);
+        if (list) list.push(p);
+        else alone.set(p.table, [p]);
+      }
+    }
   }
-  return together.length ? [...alone, together] : alone;
+  return together.length ? [...alone.values(), together] : [...alone.values()];
 }
 
 /**
  * Writes several batches (one per shard, cut in the same flush) to MySQL: the parts of every
- * batch are written together, up to `groupRows` rows per transaction (see lanes), so MariaDB
+ * batch are written together, up to `groupRows` rows per transaction (see flushLanes), so MariaDB
  * gets a few large statements per flush rather than many small ones. Exactly once per part, as
  * applyBatch: the part ids of a group are claimed together in its transaction.
  */
@@ -351,14 +358,7 @@ export async function applyBatches(pool: Pool, batches: readonly FlushBatch[], o
   for (const b of batches) checkOptions(b, chunkSize);
   const result: ApplyResult = { parts: 0, applied: 0, skipped: 0, rows: 0, rejected: 0 };
   if (batches.length === 0) return result;
-  const byTable = new Map<string, Part[]>();
-  for (const b of batches) {
-    for (const p of buildParts(b, chunkSize)) {
-      const list = byTable.get(p.table);
-      if (list) list.push(p);
-      else byTable.set(p.table, [p]);
-    }
-  }
+  const lanes = flushLanes(batches, chunkSize);
   const conn = await pool.getConnection();
   try {
     const db = await Exec.open(conn, opts.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, opts.rowsForm);
@@ -371,7 +371,7 @@ export async function applyBatches(pool: Pool, batches: readonly FlushBatch[], o
       result.rows += r.rows;
       result.rejected += r.rejected;
     };
-    for (const parts of lanes(byTable)) {
+    for (const parts of lanes) {
       result.parts += parts.length;
       let group: Part[] = [];
       let rows = 0;

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPool } from 'mysql2/promise';
 import { applyBatch, classifyMysqlError, isTransientMysqlError, type FlushBatch } from '../src/index.js';
+import { flushLanes } from '../src/flush-writer.js';
 import { buildParts, type Part } from '../src/flush/parts.js';
 import { PEERS } from '../src/flush/tables.js';
 import { canonical, fitChars } from '../src/flush/values.js';
@@ -22,6 +23,25 @@ function shuffled<T>(xs: readonly T[], seed: number): T[] {
   }
   return out;
 }
+
+describe('flushLanes', () => {
+  it('puts users_main and torrents each in a lane of its own, and the other tables together, batch by batch', () => {
+    const lanes = flushLanes([baseBatch('S1'), baseBatch('S2')], 1000);
+    assert.deepEqual(lanes.map((lane) => lane.map((p) => p.id)), [
+      ['S1:users_main:0', 'S2:users_main:0'],
+      ['S1:torrents:0', 'S2:torrents:0'],
+      [
+        ...['xbt_files_users', 'xbt_snatched', 'users_freeleeches', 'users_freetorrents', 'users_torrents'].map((t) => `S1:${t}:0`),
+        ...['xbt_files_users', 'xbt_snatched', 'users_freeleeches', 'users_freetorrents', 'users_torrents'].map((t) => `S2:${t}:0`),
+      ],
+    ]);
+  });
+
+  it('leaves out a lane with no parts', () => {
+    const onlyUsers: FlushBatch = { id: 'U', users: [{ uid: 1, uploaded: 1, downloaded: 0 }], torrents: [], peers: [], snatches: [], tokens: [], freeTorrents: [], userTorrents: [] };
+    assert.deepEqual(flushLanes([onlyUsers], 1000).map((lane) => lane.map((p) => p.id)), [['U:users_main:0']]);
+  });
+});
 
 describe('buildParts', () => {
   it('cuts each table into chunks in table order, with ids batch:table:index', () => {
