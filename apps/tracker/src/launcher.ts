@@ -90,8 +90,11 @@ export class TrackerProcess {
       }
     });
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk));
+    // 'close', not 'exit': 'exit' can come before the last lines on stdout are read (the lines
+    // a shutdown writes just before it exits), and the workers share that pipe, so 'close' also
+    // means none of them lives on
     this.exited = new Promise((resolve) =>
-      child.once('exit', (code, signal) => {
+      child.once('close', (code, signal) => {
         removeTempDir(dir);
         resolve({ code, signal });
       }));
