@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Worker } from 'node:cluster';
 import { redactedConfig, type Config, type LoadedConfig } from '@oncilla/config';
 import { createPool, describeEndpoint, ensureFlushLog, loadUserPeerCounts, mysqlEndpoint, waitForMysql, type Pool } from '@oncilla/database';
-import { FlushBatches, keySchema, RedisPeerStore, SiteControl } from '@oncilla/swarm-store';
+import { FlushBatches, keySchema, RedisClock, RedisPeerStore, SiteControl } from '@oncilla/swarm-store';
 import { Flusher } from './flush/flusher.js';
 import { renderMetrics } from './http/metrics.js';
 import { createLogger, type Logger } from './logger.js';
@@ -66,7 +66,11 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
 
   await supervisor.startAll(config.workers);
 
-  const reaper = new Reaper(store, control, log);
+  // the reaper's cutoff is on Redis' clock, as the peers' announce times are (the workers')
+  const clock = new RedisClock(redis);
+  await clock.sync().catch(() => undefined);
+  clock.start();
+  const reaper = new Reaper(store, control, log, () => clock.seconds());
   reaper.start(config.reapPeersInterval, config.peersTimeout);
   // readonly: the announce script records nothing, so there is nothing to flush. flush=false:
   // another cluster on the same Redis holds the lease and writes what this one records.
@@ -139,6 +143,7 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
     }, SHUTDOWN_GRACE_MS + FINAL_FLUSH_MS + 5000).unref();
     log.info(`${signal}: closing tracker`);
     reaper.stop();
+    clock.stop();
     lists.stop();
     callback.stop();
     await supervisor.stopAll(SHUTDOWN_GRACE_MS);

@@ -3,7 +3,7 @@ import type { ListenOptions, Server as NetServer } from 'node:net';
 import type { Config } from '@oncilla/config';
 import { Cluster } from 'ioredis';
 import { parseCidrList } from '@oncilla/protocol';
-import { channelTarget, ClusterChannels, FeedFollower, keySchema, RedisPeerStore, ScriptChannel, SiteControl, SiteLists } from '@oncilla/swarm-store';
+import { channelTarget, CLOCK_SYNC_MS, ClusterChannels, FeedFollower, keySchema, RedisClock, RedisPeerStore, ScriptChannel, SiteControl, SiteLists } from '@oncilla/swarm-store';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from './http/app.js';
 import { fastAnswer, type FastAnswer } from './http/fast-answer.js';
@@ -130,6 +130,8 @@ const LISTS_MAX_AGE_MS = 800;
 // A site update that meets this worker's Redis connection reconnecting waits this long for it
 // (the connection backs off up to a second between tries) before it is refused.
 const UPDATE_CONNECT_WAIT_MS = 2000;
+// A host clock this far from Redis' is worth a line in the log (NTP should keep it in ms).
+const CLOCK_WARN_MS = 2000;
 
 export async function runWorker(): Promise<void> {
   let config = await firstConfig();
@@ -160,7 +162,20 @@ export async function runWorker(): Promise<void> {
     warn: (m) => log.warn(m),
   });
   await follower.start();
+  // announces are stamped with Redis' time, read here (a TIME inside the script cost more)
+  const clock = new RedisClock(redis);
+  let clockOff = false;
+  const reportOffset = (offsetMs: number): void => {
+    // (once when the clock goes off, once when it is back: not every sync)
+    const off = Math.abs(offsetMs) >= CLOCK_WARN_MS;
+    if (off && !clockOff) log.warn({ offsetMs: Math.round(offsetMs) }, `this host's clock is ${Math.round(offsetMs / 100) / 10} s off Redis'; announces use Redis' time`);
+    if (!off && clockOff) log.info({ offsetMs: Math.round(offsetMs) }, "this host's clock agrees with Redis' again");
+    clockOff = off;
+  };
+  await clock.sync().then(reportOffset, (err: Error) => log.warn(`could not read Redis' clock yet: ${err.message}`));
+  clock.start(CLOCK_SYNC_MS, reportOffset);
   const store = new RedisPeerStore(redis, config.redisKeyPrefix, {
+    clock: () => clock.seconds(),
     candidates: 2 * config.numwantLimit,
     readonly: config.readonly,
     maxRate: config.maxCreditRate,
@@ -247,6 +262,7 @@ export async function runWorker(): Promise<void> {
     await app.close();
     await follower.stop();
     health?.stop();
+    clock.stop();
     await Promise.all([redis.quit().catch(() => undefined), feedRedis.quit().catch(() => undefined), channel.close()]);
     process.exit(0);
   }

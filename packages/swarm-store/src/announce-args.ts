@@ -36,11 +36,12 @@ export function wantedBits(fields: readonly CandidateField[]): number {
   return bits;
 }
 
-export function packAnnounce(a: AnnounceInput, fields: readonly CandidateField[], l: AnnounceLimits): Buffer {
+/** `now`: unix seconds on Redis' clock (RedisClock), the announce's time in the script. */
+export function packAnnounce(a: AnnounceInput, fields: readonly CandidateField[], l: AnnounceLimits, now: number): Buffer {
   const ua = Buffer.from(a.userAgent, 'utf8').subarray(0, 255);
   const err = Buffer.from(a.error, 'utf8').subarray(0, 255);
   const addrs = (a.ipv4 ? 4 : 0) + (a.ipv6 ? 16 : 0);
-  const b = Buffer.allocUnsafe(4 + 1 + 1 + 28 + 2 + 1 + addrs + 20 + 1 + 2 + 2 + 14 + 1 + ua.length + 1 + err.length);
+  const b = Buffer.allocUnsafe(4 + 1 + 1 + 28 + 2 + 1 + addrs + 20 + 1 + 2 + 2 + 4 + 14 + 1 + ua.length + 1 + err.length);
   let at = b.writeUInt32BE(a.user.uid >>> 0, 0);
   at = b.writeUInt8((a.user.canLeech ? 1 : 0) | (a.user.isProtected ? 2 : 0) | (l.readonly ? 4 : 0) | (a.withPeerIds ? 8 : 0), at);
   at = b.writeUInt8(EVENT[a.event], at);
@@ -58,6 +59,7 @@ export function packAnnounce(a: AnnounceInput, fields: readonly CandidateField[]
   at = b.writeUInt8(wantedBits(fields), at);
   at = b.writeUInt16BE(Math.min(65535, l.candidates), at);
   at = b.writeUInt16BE(Math.min(65535, l.candidateTtl), at);
+  at = b.writeUInt32BE(Number.isSafeInteger(now) && now > 0 ? Math.min(now, 2 ** 32 - 1) : 0, at);
   at = u56(b, at, l.maxRate);
   at = u56(b, at, l.maxTransfer);
   at = b.writeUInt8(ua.length, at);

@@ -13,6 +13,7 @@ export { agePeerRecord, peerField } from './peer-record.js';
 export { SiteControl, FEED_LENGTH, type PeerCounts } from './site-control.js';
 export { SiteLists, FeedFollower, applyEntry, parseEntries, type FeedEntry, type RuntimeSettings, type FeedLog } from './feed.js';
 export { loadUsersAndWhitelist, loadTorrents, loadTokens, publishReload, userValue, type UsersLoaded } from './list-loader.js';
+export { RedisClock, CLOCK_SYNC_MS, type TimeSource } from './redis-clock.js';
 export { ClusterChannels } from './cluster-channels.js';
 export { ScriptChannel, ChannelDown, channelTarget, type ChannelTarget } from './script-channel.js';
 export { encodeCommand, RespReader, RespError, type RespValue } from './resp.js';

@@ -41,6 +41,11 @@ export interface PeerStoreOptions {
    * through the client.
    */
   channel?: ScriptChannel | ClusterChannels;
+  /**
+   * The announce's time, unix seconds on Redis' clock (a RedisClock's `seconds`). Default: this
+   * host's clock, right where host and Redis share one (tests, the bench's own Redis).
+   */
+  clock?: () => number;
 }
 
 /** Replies that mean the script did not run there (a missing script, a cluster redirection or pause). */
@@ -71,6 +76,7 @@ export class RedisPeerStore implements PeerStore {
   readonly #skip?: (uid: number) => boolean;
   readonly #channel?: ScriptChannel | ClusterChannels;
   readonly #command: AnnounceCommand;
+  readonly #clock: () => number;
   #loaded = false;
 
   constructor(readonly client: RedisClient, prefix: string, opts: PeerStoreOptions = {}) {
@@ -86,6 +92,7 @@ export class RedisPeerStore implements PeerStore {
     };
     this.#skip = opts.skipUser;
     this.#channel = opts.channel;
+    this.#clock = opts.clock ?? (() => Math.floor(Date.now() / 1000));
     this.#command = new AnnounceCommand(this.keys, this.scripts.functionName('announce'));
   }
 
@@ -135,7 +142,7 @@ export class RedisPeerStore implements PeerStore {
 
   async announce(a: AnnounceInput): Promise<AnnounceOutcome> {
     const fields = a.numwant > 0 && a.event !== 'stopped' ? fieldsOf(a.plan) : NO_FIELDS;
-    const { reply, blobs: read } = await this.#run(a.infoHash, packAnnounce(a, fields, this.#limits), fields, a.withPeerIds);
+    const { reply, blobs: read } = await this.#run(a.infoHash, packAnnounce(a, fields, this.#limits, this.#clock()), fields, a.withPeerIds);
     const code = reply[0];
     if (code === 0) {
       const why = reply[1];

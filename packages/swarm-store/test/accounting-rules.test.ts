@@ -153,6 +153,27 @@ describe('accounting rules of the announce script', () => {
     for (const p of b.peers) assert.ok(p.upspeed <= 2 ** 32 - 1 && p.downspeed <= 2 ** 32 - 1);
   });
 
+  it('takes its time from the worker: seed time and speeds follow it, and never run backwards for a clock behind', async () => {
+    let now = 1_800_000_000;
+    const s = store({ clock: () => now });
+    ok(await s.announce(input({ ...alice, event: 'started', left: 0 })));
+    now += 100;
+    ok(await s.announce(input({ ...alice, left: 0, uploaded: 5000 })));
+    const first = await pending();
+    const ut = (b: FlushBatch) => b.userTorrents.find((r) => r.uid === 1 && r.tid === 10);
+    assert.equal(ut(first)?.seedtime, 100, 'seed time is the gap between the two times given');
+    assert.equal(first.peers[0].upspeed, 50, '5000 bytes in 100 s');
+    assert.equal(first.peers[0].mtime, now, 'the row carries the time given');
+    for (const sh of k.shards()) await redis.del(sh.pending);
+    // another worker whose reading of the clock is 3 s behind the one that stored the record
+    const behind = store({ clock: () => now - 3 });
+    ok(await behind.announce(input({ ...alice, left: 0, uploaded: 6000 })));
+    const second = await pending();
+    assert.equal(ut(second)?.seedtime ?? 0, 0, 'no negative seed time');
+    assert.equal(second.peers[0].mtime, now, 'the stored time does not go back');
+    assert.deepEqual(await credited(), [1000, 0], 'the bytes are credited all the same');
+  });
+
   it('writes a balance loaded beyond 2^53 as the largest exact one', async () => {
     await redis.hset(k.torrent(IH).torrent, 'b', '1e30');
     ok(await store().announce(counters(0, 0, 'started')));

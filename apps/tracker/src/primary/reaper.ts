@@ -6,7 +6,13 @@ export class Reaper {
   #timer: NodeJS.Timeout | undefined;
   #running = false;
 
-  constructor(private readonly store: RedisPeerStore, private readonly control: SiteControl, private readonly log: Logger) {}
+  constructor(
+    private readonly store: RedisPeerStore,
+    private readonly control: SiteControl,
+    private readonly log: Logger,
+    /** Unix seconds on the clock the announces are stamped with (Redis'). */
+    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+  ) {}
 
   start(intervalSeconds: number, peersTimeout: number): void {
     clearInterval(this.#timer);
@@ -22,7 +28,7 @@ export class Reaper {
     if (this.#running) return;
     this.#running = true;
     try {
-      const cutoff = Math.floor(Date.now() / 1000) - peersTimeout;
+      const cutoff = this.now() - peersTimeout;
       const r = await this.store.reap(cutoff);
       this.log.info(`Reaped ${r.leechers} leechers and ${r.seeders} seeders from ${r.torrents} torrents`);
       // a user removed before the previous reap has no peers left
