@@ -1,5 +1,5 @@
 --[[
-  update?action=add_torrent: a new torrent starts with no snatches and no balance; a known one
+  update?action=add_torrent: a new torrent starts with no snatches; a known one
   keeps its id and counters and only takes the new free type (as Ocelot). A deleted torrent's
   reason is forgotten.
   KEYS[1] the torrent's hash, KEYS[2] the shard's index (hex -> "id|free", the loader's).
@@ -13,6 +13,6 @@ if id then
 end
 redis.call('HDEL', KEYS[1], 'dr')
 redis.call('PERSIST', KEYS[1])
-redis.call('HSET', KEYS[1], 'id', ARGV[2], 'f', ARGV[3], 'sn', 0, 'b', 0)
+redis.call('HSET', KEYS[1], 'id', ARGV[2], 'f', ARGV[3], 'sn', 0)
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. '|' .. ARGV[3])
 return 1

@@ -6,8 +6,8 @@
   completion and the accounting for MySQL, and hands back the counts and candidates.
   Nothing is written before the last check.
 
-  KEYS[1] torrent    HASH  id, f (free type), sn (snatched), b (balance), lr (time of the last
-                           torrent row), ns/nl (seeders/leechers), k<uid> (freeleech tokens),
+  KEYS[1] torrent    HASH  id, f (free type), sn (snatched), lr (time of the last torrent
+                           row), ns/nl (seeders/leechers), k<uid> (freeleech tokens),
                            dr (deletion reason "code|time", only once deleted), candidates
                            (includes/candidates.lua)
   KEYS[2] seeders    HASH  uid u32 .. peer_id -> record (includes/peerRecord.lua)
@@ -48,7 +48,7 @@ local uid, flags, ev, left, up, down, corrupt, port, addrs, peerId, wanted, cap,
 -- (numbers become text through string.format's integer path: `..` and redis.call format them
 -- as floats, %.14g and %.17g, several times the work)
 local tokenField = string.format('k%d', uid)
-local T = redis.call('HMGET', KEYS[1], 'id', 'f', 'sn', 'b', 'lr', 'ns', 'nl', tokenField, 'ch')
+local T = redis.call('HMGET', KEYS[1], 'id', 'f', 'sn', 'lr', 'ns', 'nl', tokenField, 'ch')
 if not T[1] then
   -- (the deletion reason is read only for a torrent that is not there)
   local reason = redis.call('HGET', KEYS[1], 'dr')
@@ -62,9 +62,9 @@ if err ~= '' then return { 0, 2 } end
 -- (`now` is the worker's reading of Redis' clock, packages/swarm-store/src/redis-clock.ts: a
 -- TIME here cost about 6% of the script)
 local tid, free = tonumber(T[1]), tonumber(T[2]) or 0
-local snatched, balance, lastRow = tonumber(T[3]) or 0, tonumber(T[4]) or 0, tonumber(T[5]) or 0
-local ns, nl = tonumber(T[6]) or 0, tonumber(T[7]) or 0
-local hasToken = T[8] ~= false
+local snatched, lastRow = tonumber(T[3]) or 0, tonumber(T[4]) or 0
+local ns, nl = tonumber(T[5]) or 0, tonumber(T[6]) or 0
+local hasToken = T[7] ~= false
 local canLeech = bit.band(flags, 1) ~= 0
 local record = bit.band(flags, 4) == 0
 local stopped = ev == 3
@@ -203,7 +203,7 @@ if d4 ~= 0 then redis.call('HINCRBY', KEYS[8], '4', d4) end
 if d6 ~= 0 then redis.call('HINCRBY', KEYS[8], '6', d6) end
 
 -- the cached candidates: edited in place when the peer's records moved
-local heads = T[9] or NO_HEADS
+local heads = T[8] or NO_HEADS
 local headsBefore = heads
 -- (a routine re-announce changes none of what the records hold: no strings built for it)
 if stopped or not known or oSeeder ~= seederNow or oVisible ~= nVisible or oPort ~= port
@@ -226,10 +226,8 @@ if snatch then
   snatched = snatched + 1
   tw[#tw + 1] = 'sn'; tw[#tw + 1] = string.format('%d', snatched)
 end
-if balanceDelta ~= 0 then
-  balance = math.max(-9007199254740991, math.min(9007199254740991, balance + balanceDelta))
-  tw[#tw + 1] = 'b'; tw[#tw + 1] = string.format('%d', balance)
-end
+-- (the torrent's balance change rides on the peer's pending row: no write to the torrent's
+-- hash for it, so a routine announce leaves that hash alone)
 
 if record then
   local tidBytes = struct.pack('>I4', tid)
@@ -250,12 +248,12 @@ if record then
   -- (written with the peer's row, in one HSET)
   local torrentRow = nil
   if updateTorrent or lastRow + 3600 < now then
-    torrentRow = torrentRowValue(ns, nl, balance)
+    torrentRow = torrentRowValue(ns, nl)
     if snatch then addTorrentSnatch(KEYS[4], tidBytes) end
     if lastRow + 60 <= now then tw[#tw + 1] = 'lr'; tw[#tw + 1] = string.format('%d', now) end
   end
   putPeerRow(KEYS[4], tidBytes .. peerKey, heavy or stopped, stopped and 0 or 1, nUp, nDown, upspeed,
-    downspeed, left, nCorrupt, now - nFirst, nAnnounces, now, rowAddrs, ua,
+    downspeed, left, nCorrupt, now - nFirst, nAnnounces, now, rowAddrs, ua, balanceDelta,
     cu, cd, du, dd, fu, fd, td, seedTime, snatch and 1 or 0, free, tidBytes, uidBytes, torrentRow)
 end
 

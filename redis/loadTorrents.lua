@@ -1,18 +1,18 @@
 --[[
   The list loader's writes for one shard (start, SIGUSR1): registers or updates the torrents
   given, unregisters those to drop, and marks the shard as loaded. Only what differs is
-  written; a torrent's swarm, snatches and balance already in Redis stay (Redis holds the
-  newer counts).
+  written; a torrent's swarm and snatches already in Redis stay (Redis holds the newer
+  counts).
   KEYS[1] the shard's index, KEYS[2] the shard's counts, KEYS[3..] torrents' hashes: first the
   ones to load, then the ones to drop. ARGV[1] how many to load, then per torrent to load
-  hex, id, free type, Snatched, balance; then the hexes to drop. Returns how many were written.
+  hex, id, free type, Snatched; then the hexes to drop. Returns how many were written.
 ]]
 local load = tonumber(ARGV[1])
 local n = 0
 local a = 2
 for i = 3, 2 + load do
-  local hex, id, free, sn, b = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
-  a = a + 5
+  local hex, id, free, sn = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+  a = a + 4
   local cur = redis.call('HMGET', KEYS[i], 'id', 'f')
   if cur[1] ~= id or cur[2] ~= free then
     if not cur[1] then
@@ -21,7 +21,6 @@ for i = 3, 2 + load do
     end
     redis.call('HSET', KEYS[i], 'id', id, 'f', free)
     redis.call('HSETNX', KEYS[i], 'sn', sn)
-    redis.call('HSETNX', KEYS[i], 'b', b)
     redis.call('HSET', KEYS[1], hex, id .. '|' .. free)
     n = n + 1
   end

@@ -14,8 +14,7 @@
 --- @include "includes/pendingRows"
 
 local cutoff, hex, record, page = tonumber(ARGV[1]), ARGV[2], ARGV[3] ~= '1', tonumber(ARGV[6])
-local t = redis.call('HMGET', KEYS[1], 'id', 'b')
-local tid = tonumber(t[1])
+local tid = tonumber(redis.call('HGET', KEYS[1], 'id'))
 local tidBytes = tid and struct.pack('>I4', tid) or nil
 local cursors = { ARGV[4], ARGV[5] }
 local removed = { 0, 0 }
@@ -47,7 +46,7 @@ if tid then
   redis.call('HSET', KEYS[1], 'ns', ns, 'nl', nl)
   if removed[1] + removed[2] > 0 then
     redis.call('HDEL', KEYS[1], 's4', 's6', 'l4', 'l6', 'ch')
-    if record then putTorrentRow(KEYS[4], tidBytes, ns, nl, tonumber(t[2]) or 0, false) end
+    if record then putTorrentRow(KEYS[4], tidBytes, ns, nl, false) end
   end
 end
 if ns + nl == 0 then redis.call('SREM', KEYS[5], hex) end

@@ -6,7 +6,7 @@
 
   Fields (binary; their length tells them apart):
     28 bytes  tid u32 .. uid u32 .. peer_id (20)   a peer's row (below)
-     4 bytes  tid u32                             the torrent's row: "seeders|leechers|balance" (latest wins)
+     4 bytes  tid u32                             the torrent's row: "seeders|leechers" (latest wins)
      5 bytes  tid u32 .. 'n'                      completions to add to torrents.Snatched
     11 bytes  'F' .. tid u32 .. uid u32 .. free type u8 .. 'u' or 'd'
               forgiven bytes left over when the torrent's free type changed while the peer's row
@@ -14,14 +14,19 @@
   A peer's row: kind ('h' heavy, 'l' light, 'd' deactivate with nothing else), active, uploaded,
   downloaded, upspeed, downspeed, left, corrupt, time spent, announces, last announce, the
   addresses (0, 4, 16 or 20 bytes: IPv4 then IPv6; none for an IP-protected user), the user
-  agent, then the accounting block: the peer's transfer since the last flush (credited,
+  agent, the torrent's balance change (signed 8 bytes: uploaded - downloaded - corrupt over
+  the peer's transfers; the flush adds the torrent's peers' changes to torrents.balance), then
+  the accounting block: the peer's transfer since the last flush (credited,
   real, forgiven and token bytes, seed time, completions) and the free type of the forgiven
   bytes. users_main, users_torrents, users_freetorrents and users_freeleeches rows are its
   sums, made at flush time. A heavy row stays heavy until flushed.
 ]]
-local ROW = '>BBI7I7I4I4I7I7I4I4I4Bc0Bc0I7I7I7I7I7I7I7I4I2B'
+local ROW = '>BBI7I7I4I4I7I7I4I4I4Bc0Bc0i8I7I7I7I7I7I7I7I4I2B'
 local ACCOUNT = '>I7I7I7I7I7I7I7I4I2B'
 local ACCOUNT_LEN = 56
+local BALANCE_LEN = 8
+-- the fixed head before the addresses' length
+local PEER_HEAD = 50
 local KIND_H, KIND_L = 104, 108 -- 'h', 'l'
 -- The largest integer a double (Lua here, JavaScript at flush time) holds exactly: sums stop
 -- there, so one absurd counter can never make a row unreadable or inexact.
@@ -58,6 +63,17 @@ local function readAccount(row)
   return struct.unpack(ACCOUNT, row, #row - ACCOUNT_LEN + 1)
 end
 
+-- The balance change a pending row carries (0 without one: a 'd' row, or a row written before
+-- rows carried it, by an older version during a rolling upgrade). It sits right after the user
+-- agent, so a reader that knows only the accounting block at the end reads such rows too.
+local function readBalance(row)
+  if not row or #row < PEER_HEAD + 2 + ACCOUNT_LEN then return 0 end
+  local addrLen = string.byte(row, PEER_HEAD + 1)
+  local at = PEER_HEAD + 3 + addrLen + string.byte(row, PEER_HEAD + 2 + addrLen)
+  if #row - ACCOUNT_LEN - at + 1 ~= BALANCE_LEN then return 0 end
+  return (struct.unpack('>i8', row, at))
+end
+
 local function capped(v, cap)
   if v > cap then return cap end
   return v
@@ -68,7 +84,7 @@ end
 -- table (an announce builds no table it can do without: Lua's tables are much of its cost).
 -- `torrentRow` (optional, from torrentRowValue) is written in the same HSET.
 local function putPeerRow(key, field, heavy, active, up, down, upspeed, downspeed, left, corrupt,
-                          timespent, announces, mtime, addrs, ua, cu, cd, ru, rd, fu, fd, td, seed, snatches,
+                          timespent, announces, mtime, addrs, ua, balance, cu, cd, ru, rd, fu, fd, td, seed, snatches,
                           free, tidBytes, uidBytes, torrentRow)
   local prev = redis.call('HGET', key, field)
   if prev and not heavy and string.byte(prev, 1) == KIND_H then heavy = true end
@@ -83,9 +99,10 @@ local function putPeerRow(key, field, heavy, active, up, down, upspeed, downspee
     end
     cu, cd, ru, rd, fu, fd, td = cu + pcu, cd + pcd, ru + pru, rd + prd, fu + pfu, fd + pfd, td + ptd
     seed, snatches = seed + pseed, snatches + psnatches
+    balance = balance + readBalance(prev)
   end
   local row = struct.pack(ROW, heavy and KIND_H or KIND_L, active, up, down, upspeed, downspeed, left,
-    corrupt, timespent, announces, mtime, #addrs, addrs, #ua, ua, capped(cu, MAX_EXACT), capped(cd, MAX_EXACT),
+    corrupt, timespent, announces, mtime, #addrs, addrs, #ua, ua, clampExact(balance), capped(cu, MAX_EXACT), capped(cd, MAX_EXACT),
     capped(ru, MAX_EXACT), capped(rd, MAX_EXACT), capped(fu, MAX_EXACT), capped(fd, MAX_EXACT), capped(td, MAX_EXACT),
     capped(seed, U32_CAP), capped(snatches, U16_CAP), free)
   if torrentRow then
@@ -106,10 +123,10 @@ local function putGoneRow(key, field)
   end
 end
 
--- The value of the torrent's row: its latest counts and balance (the latest row wins).
-local function torrentRowValue(seeders, leechers, balance)
-  -- a balance loaded from an old torrents row may be beyond what the flush can read exactly
-  return string.format('%d|%d|%d', seeders, leechers, clampExact(balance))
+-- The value of the torrent's row: its latest counts (the latest row wins). Its balance changes
+-- ride on its peers' rows.
+local function torrentRowValue(seeders, leechers)
+  return string.format('%d|%d', seeders, leechers)
 end
 
 -- One more completion to add to the torrent's Snatched.
@@ -118,8 +135,8 @@ local function addTorrentSnatch(key, tidBytes)
 end
 
 -- The torrent's row and, with a completion, one more snatch.
-local function putTorrentRow(key, tidBytes, seeders, leechers, balance, snatch)
-  redis.call('HSET', key, tidBytes, torrentRowValue(seeders, leechers, balance))
+local function putTorrentRow(key, tidBytes, seeders, leechers, snatch)
+  redis.call('HSET', key, tidBytes, torrentRowValue(seeders, leechers))
   if snatch then addTorrentSnatch(key, tidBytes) end
 end
 

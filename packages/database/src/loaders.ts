@@ -35,13 +35,12 @@ export function loadTorrents(pool: Pool, progress?: Progress): Promise<TorrentRo
   return paged(
     pool,
     'torrents',
-    'SELECT ID, info_hash, FreeTorrent, Snatched, balance FROM torrents WHERE ID > ? ORDER BY ID LIMIT ?',
+    'SELECT ID, info_hash, FreeTorrent, Snatched FROM torrents WHERE ID > ? ORDER BY ID LIMIT ?',
     (r) => ({
       id: Number(r.ID),
       infoHash: Buffer.isBuffer(r.info_hash) ? r.info_hash : Buffer.from(String(r.info_hash), 'latin1'),
       freeTorrent: freeTypeOf(String(r.FreeTorrent)),
       snatched: Number(r.Snatched),
-      balance: Number(r.balance),
     }),
     progress,
   );

@@ -363,6 +363,33 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
       ], 'counts replaced, Snatched capped at its column, a balance that is no number kept, others clamped');
     });
 
+    it('(e) balance changes are added to the column (summed over rows, a whole balance of an older version first), within BIGINT', async () => {
+      await resetAndSeed(db);
+      await withConn(db, (c) => c.query('UPDATE torrents SET balance = 9223372036854775000 WHERE ID = 3'));
+      const empty = { ...baseBatch('e-balance'), users: [], peers: [], snatches: [], tokens: [], freeTorrents: [], userTorrents: [] };
+      const nan = Number.NaN;
+      const batch: FlushBatch = {
+        ...empty,
+        torrents: [
+          { tid: 1, seeders: 1, leechers: 0, snatched: 0, balance: nan, balanceChange: 100 },
+          { tid: 1, seeders: 2, leechers: 0, snatched: 0, balance: nan, balanceChange: -30 },
+          { tid: 2, seeders: 1, leechers: 0, snatched: 0, balance: 1000, balanceChange: 0 },
+          { tid: 2, seeders: 1, leechers: 0, snatched: 0, balance: nan, balanceChange: 5 },
+          { tid: 3, seeders: 1, leechers: 0, snatched: 0, balance: nan, balanceChange: Number.MAX_SAFE_INTEGER },
+          { tid: 4, seeders: 1, leechers: 0, snatched: 0, balance: nan },
+        ],
+      };
+      const r = await run(pool, batch);
+      assert.deepEqual(r.rejected, [], 'nothing set aside');
+      const rows = await withConn(db, (c) => query(c, 'SELECT ID, Seeders, CAST(balance AS CHAR) AS b FROM torrents WHERE ID <= 4 ORDER BY ID'));
+      assert.deepEqual(rows.map((t) => [t.ID, t.Seeders, t.b]), [
+        [1, 2, '77'],
+        [2, 1, '1005'],
+        [3, 1, '9223372036854775807'],
+        [4, 1, '7'],
+      ], 'the seeded 7 plus the changes; the older whole balance, then the change; stopped at BIGINT\'s end; no change kept');
+    });
+
     it('(e) a poison row is set aside once and the rest of its part is applied', async () => {
       await resetAndSeed(db);
       // users_torrents(5, 4) is near the BIGINT limit: adding to it overflows in any sql_mode.

@@ -11,12 +11,21 @@ export interface UserDeltaRow {
   downloaded: number;
 }
 
-/** torrents: Seeders, Leechers and balance REPLACED; Snatched ADDED; last_action = NOW() when seeders > 0. */
+/**
+ * torrents: Seeders and Leechers REPLACED; Snatched and the balance change ADDED; last_action =
+ * NOW() when seeders > 0.
+ */
 export interface TorrentStatsRow {
   tid: number;
   seeders: number;
   leechers: number;
   snatched: number;
+  /** The balance's change since the last flush (its peers' uploaded - downloaded - corrupt). */
+  balanceChange?: number;
+  /**
+   * A whole balance, REPLACING the column before the change is added: only in rows written by
+   * versions that kept the balance in Redis (a rolling upgrade). NaN: none.
+   */
   balance: number;
 }
 

@@ -25,8 +25,6 @@ export interface TorrentRow {
   infoHash: Buffer;
   freeTorrent: FreeType;
   snatched: number;
-  /** torrents.balance: the starting point when Redis has no balance of its own for the torrent yet. */
-  balance?: number;
 }
 
 export interface TokenRow {

@@ -111,7 +111,7 @@ export async function loadTorrents(client: RedisClient, keys: KeySchema, torrent
       const d = chunk.filter((x): x is string => typeof x === 'string');
       const tkeys = [...l.map((t) => keys.torrent(t.infoHash).torrent), ...d.map((h) => keys.torrentHex(h).torrent)];
       const args: (string | number)[] = [l.length];
-      for (const t of l) args.push(t.infoHash.toString('hex'), t.id, t.freeTorrent, t.snatched, t.balance ?? 0);
+      for (const t of l) args.push(t.infoHash.toString('hex'), t.id, t.freeTorrent, t.snatched);
       args.push(...d);
       written += Number(await scripts.call('loadTorrents', [s.index, s.counts, ...tkeys], args));
     }

@@ -37,6 +37,8 @@ export interface PeerAccount {
 }
 
 const ACCOUNT_LEN = 56;
+/** the torrent's balance change, signed 8 bytes, between the user agent and the accounting block */
+const BALANCE_LEN = 8;
 /** kind .. active .. 2 x u56 .. 2 x u32 .. 2 x u56 .. 3 x u32: the fixed head of a peer row */
 const PEER_HEAD = 50;
 
@@ -68,6 +70,20 @@ function addressTexts(b: Buffer, at: number, len: number): { ip: string; ipv6: s
     ip: len === 4 || len === 20 ? formatIPv4(b.subarray(at, at + 4)) : '',
     ipv6: len >= 16 ? formatIPv6(b.subarray(at + len - 16, at + len)) : '',
   };
+}
+
+/**
+ * The balance change a peer's row carries for its torrent (0 for a 'd' row, or a row of an
+ * older version, written before rows carried it: it then has nothing between the user agent
+ * and the accounting block).
+ */
+export function balanceChangeOf(v: Buffer): number {
+  if (v[0] === 0x64 /* d */ || v.length < PEER_HEAD + 2 + ACCOUNT_LEN) return 0;
+  const uaAt = PEER_HEAD + 1 + v[PEER_HEAD];
+  const at = uaAt + 1 + v[uaAt];
+  if (v.length - ACCOUNT_LEN - at !== BALANCE_LEN) return 0;
+  // (the script keeps it within +-(2^53 - 1), so the two halves make an exact double)
+  return v.readInt32BE(at) * 2 ** 32 + v.readUInt32BE(at + 4);
 }
 
 /** A peer's row: field tid u32 .. uid u32 .. peer_id (20). */
@@ -132,6 +148,7 @@ function freeRow(sums: Sums, uid: number, tid: number, freeType: number): FreeTo
  * inexact one would set the user's whole row aside.
  */
 const add = (a: number, b: number): number => Math.min(Number.MAX_SAFE_INTEGER, a + b);
+const clampSafe = (v: number): number => Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, v));
 
 /** Adds what one peer row accumulated to the rows keyed per user, user-torrent, and so on. */
 function addAccount(p: PeerRow, a: PeerAccount, sums: Sums): void {
@@ -175,7 +192,7 @@ export function readBatch(id: string, raw: RawBatch): FlushBatch {
     if (!t) {
       // A snatch count always comes with its row (one script writes both); should one come
       // alone, the counts -1 make the writer set the row aside instead of writing zeros.
-      t = { tid, seeders: -1, leechers: -1, balance: 0, snatched: 0 };
+      t = { tid, seeders: -1, leechers: -1, balance: Number.NaN, balanceChange: 0, snatched: 0 };
       torrents.set(tid, t);
     }
     return t;
@@ -191,11 +208,17 @@ export function readBatch(id: string, raw: RawBatch): FlushBatch {
         peers.push(row);
         const a = account(value);
         if (a) addAccount(row, a, sums);
+        const change = balanceChangeOf(value);
+        if (change !== 0) {
+          const t = torrent(row.tid);
+          t.balanceChange = clampSafe((t.balanceChange ?? 0) + change);
+        }
         break;
       }
       case 4: {
+        // "seeders|leechers"; an older version's rows add "|balance", a whole one
         const [seeders, leechers, balance] = value.toString('latin1').split('|').map(Number);
-        Object.assign(torrent(field.readUInt32BE(0)), { seeders, leechers, balance });
+        Object.assign(torrent(field.readUInt32BE(0)), { seeders, leechers, balance: balance ?? Number.NaN });
         break;
       }
       case 5: {

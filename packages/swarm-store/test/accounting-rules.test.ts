@@ -10,7 +10,7 @@ import { startRedis, type RedisServer } from '@oncilla/testkit';
 import type { FlushBatch } from '@oncilla/rows';
 import { keySchema } from '../src/keys.js';
 import { loadTorrents } from '../src/list-loader.js';
-import { readBatch } from '../src/pending-rows.js';
+import { balanceChangeOf, readBatch } from '../src/pending-rows.js';
 import { agePeerRecord } from '../src/peer-record.js';
 import { RedisPeerStore, type PeerStoreOptions } from '../src/redis-peer-store.js';
 import type { AnnounceOutcome } from '../src/types.js';
@@ -149,7 +149,7 @@ describe('accounting rules of the announce script', () => {
     const ut = (tid: number) => b.userTorrents.find((r) => r.tid === tid);
     assert.deepEqual([ut(10)?.uploaded, ut(10)?.downloaded, ut(10)?.realUploaded, ut(10)?.realDownloaded], [MAX, MAX, MAX, MAX]);
     assert.deepEqual([ut(11)?.uploaded, ut(11)?.realUploaded], [MAX, MAX]);
-    assert.equal(b.torrents.find((t) => t.tid === 11)?.balance, MAX, 'the balance is capped too');
+    assert.equal(b.torrents.find((t) => t.tid === 11)?.balanceChange, MAX, 'the balance change is capped too');
     for (const p of b.peers) assert.ok(p.upspeed <= 2 ** 32 - 1 && p.downspeed <= 2 ** 32 - 1);
   });
 
@@ -174,9 +174,40 @@ describe('accounting rules of the announce script', () => {
     assert.deepEqual(await credited(), [1000, 0], 'the bytes are credited all the same');
   });
 
-  it('writes a balance loaded beyond 2^53 as the largest exact one', async () => {
-    await redis.hset(k.torrent(IH).torrent, 'b', '1e30');
-    ok(await store().announce(counters(0, 0, 'started')));
-    assert.equal((await pending()).torrents.find((t) => t.tid === 10)?.balance, MAX);
+  it('the torrent\'s balance change is its peers\' uploaded - downloaded - corrupt, carried on their rows', async () => {
+    const s = store();
+    const bob = { passkey: pk('b'), peerId: pid(2) };
+    ok(await s.announce(input({ ...alice, event: 'started' })));
+    ok(await s.announce(input({ ...bob, event: 'started' })));
+    ok(await s.announce(input({ ...alice, uploaded: 5000, downloaded: 1000, corrupt: 100 })));
+    ok(await s.announce(input({ ...alice, uploaded: 6000, downloaded: 1000, corrupt: 100 })));
+    ok(await s.announce(input({ ...bob, downloaded: 3000 })));
+    const t = (await pending()).torrents.find((r) => r.tid === 10);
+    assert.equal(t?.balanceChange, 6000 - 1000 - 100 - 3000);
+    assert.ok(Number.isNaN(t?.balance), 'no whole balance: the flush adds the change to the column');
+    assert.equal(await redis.hexists(k.torrent(IH).torrent, 'b'), 0, 'Redis keeps no balance');
+  });
+
+  it('reads and extends a pending row written before rows carried the balance change (a rolling upgrade)', async () => {
+    const s = store();
+    ok(await s.announce(input({ ...alice, event: 'started' })));
+    ok(await s.announce(input({ ...alice, uploaded: 4000, downloaded: 1000 })));
+    const shard = k.torrent(IH).shard.pending;
+    const field = Buffer.concat([Buffer.from([0, 0, 0, 10, 0, 0, 0, 1]), alice.peerId]);
+    const row = await redis.hgetBuffer(shard, field);
+    assert.ok(row);
+    assert.equal(balanceChangeOf(row), 3000);
+    // the same row as the version before wrote it: nothing between the user agent and the accounting block
+    const at = row.length - 56 - 8;
+    const old = Buffer.concat([row.subarray(0, at), row.subarray(at + 8)]);
+    await redis.hset(shard, field, old);
+    const before = await pending();
+    assert.equal(balanceChangeOf(old), 0);
+    assert.deepEqual(before.users, [{ uid: 1, uploaded: 4000, downloaded: 1000 }], 'its accounting reads as before');
+    assert.equal(before.peers[0].useragent, 'conformance/1.0');
+    ok(await s.announce(input({ ...alice, uploaded: 4500, downloaded: 1000 })));
+    const after = await pending();
+    assert.deepEqual(after.users, [{ uid: 1, uploaded: 4500, downloaded: 1000 }], 'the new announce adds to it');
+    assert.equal(after.torrents.find((r) => r.tid === 10)?.balanceChange, 500, 'the change from here on');
   });
 });

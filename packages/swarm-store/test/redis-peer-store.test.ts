@@ -4,6 +4,7 @@ import { Cluster, Redis } from 'ioredis';
 import { startRedis, startRedisCluster } from '@oncilla/testkit';
 import { keySchema } from '../src/keys.js';
 import { loadTorrents } from '../src/list-loader.js';
+import { balanceChangeOf } from '../src/pending-rows.js';
 import { RedisPeerStore } from '../src/redis-peer-store.js';
 import { channelTarget, ScriptChannel } from '../src/script-channel.js';
 import { SiteControl } from '../src/site-control.js';
@@ -82,7 +83,7 @@ it('writes a torrent row on every change, and an hourly heartbeat for a torrent 
     const now = async (): Promise<number> => Number((await redis.time())[0]);
 
     await announce('started', 0);
-    assert.equal(await torrentRow(), '1|0|0', 'a new peer changes the counts');
+    assert.equal(await torrentRow(), '1|0', 'a new peer changes the counts');
     const written = Number(await redis.hget(t.torrent, 'lr'));
     assert.ok(Math.abs(written - (await now())) <= 1, 'the time of the row is kept');
 
@@ -95,14 +96,17 @@ it('writes a torrent row on every change, and an hourly heartbeat for a torrent 
     const recent = (await now()) - 30;
     await redis.hset(t.torrent, 'lr', String(recent));
     await announce('none', 1000);
-    assert.equal(await torrentRow(), '1|0|1000', 'a transfer moves the balance: a row');
+    assert.equal(await torrentRow(), '1|0', 'a transfer moves the balance: a row');
+    const peerRow = await redis.hgetBuffer(t.shard.pending, Buffer.concat([tid, Buffer.from([0, 0, 0, 1]), Buffer.from('-HB0001-000000000001')]));
+    assert.equal(peerRow && balanceChangeOf(peerRow), 1000, 'the change itself rides on the peer\'s row');
+    assert.equal(await redis.hexists(t.torrent, 'b'), 0, 'and is not written to the torrent\'s hash');
     assert.equal(Number(await redis.hget(t.torrent, 'lr')), recent, 'refreshed at most once a minute');
 
     // An hour without a row: the next announce writes one even though nothing changed.
     await redis.del(t.shard.pending);
     await redis.hset(t.torrent, 'lr', String((await now()) - 3601));
     await announce('none', 1000);
-    assert.equal(await torrentRow(), '1|0|1000', 'the hourly heartbeat');
+    assert.equal(await torrentRow(), '1|0', 'the hourly heartbeat');
     assert.ok(Math.abs(Number(await redis.hget(t.torrent, 'lr')) - (await now())) <= 1, 'and its time is kept');
 
     // 59 minutes: no heartbeat yet.

@@ -79,6 +79,8 @@ export const USERS: TableSpec<'users_main'> = {
 };
 
 const SAFE = Number.MAX_SAFE_INTEGER;
+const BIGINT_MIN = '-9223372036854775808';
+const BIGINT_MAX = '9223372036854775807';
 
 /** A balance as a literal: clamped to what is exact, NULL (keep the column's) when it is no number at all. */
 function balanceLiteral(b: number): string {
@@ -97,14 +99,24 @@ export const TORRENTS: TableSpec<'torrents'> = {
   },
   updatesOnly: true,
   async write(db, rows) {
-    // Seeders, Leechers and balance are replaced (the later row wins), Snatched adds up.
-    const merged = mergeBy(rows, (r) => r.tid, (a, b) => ({ ...b, snatched: a.snatched + b.snatched }));
+    // Seeders, Leechers and a whole balance are replaced (the later row wins), Snatched and the
+    // balance change add up.
+    const merged = mergeBy(rows, (r) => r.tid, (a, b) => ({
+      ...b,
+      snatched: a.snatched + b.snatched,
+      balance: Number.isNaN(b.balance) ? a.balance : b.balance,
+      balanceChange: (a.balanceChange ?? 0) + (b.balanceChange ?? 0),
+    }));
     const snatched = (n: number): number => (Number.isNaN(n) ? 0 : Math.trunc(clampInt(n, 0, UINT_MAX)));
+    const change = (n: number | undefined): number => (n === undefined || Number.isNaN(n) ? 0 : Math.trunc(clampInt(n, -SAFE, SAFE)));
     // last_action tests v.s, not t.Seeders: the order in which a multi-table UPDATE applies its
     // assignments is not guaranteed, so no assignment may read a column another one sets.
     const matched = await inStatements(merged, async (slice) => (await db.run(
-      `UPDATE torrents AS t JOIN (${derivedRows(['ID', 's', 'l', 'sn', 'b'], slice.map((r) => [int(r.tid), int(r.seeders), int(r.leechers), int(snatched(r.snatched)), balanceLiteral(r.balance)]), db.rowsForm)}) AS v ON v.ID = t.ID ` +
-        `SET t.Seeders = v.s, t.Leechers = v.l, t.Snatched = LEAST(t.Snatched + v.sn, ${UINT_MAX}), t.balance = COALESCE(v.b, t.balance), ` +
+      `UPDATE torrents AS t JOIN (${derivedRows(['ID', 's', 'l', 'sn', 'b', 'db'], slice.map((r) => [int(r.tid), int(r.seeders), int(r.leechers), int(snatched(r.snatched)), balanceLiteral(r.balance), int(change(r.balanceChange))]), db.rowsForm)}) AS v ON v.ID = t.ID ` +
+        // (the sum in DECIMAL, kept within BIGINT: a balance near its end never makes the
+        // statement fail)
+        `SET t.Seeders = v.s, t.Leechers = v.l, t.Snatched = LEAST(t.Snatched + v.sn, ${UINT_MAX}), ` +
+        `t.balance = GREATEST(${BIGINT_MIN}, LEAST(${BIGINT_MAX}, CAST(COALESCE(v.b, t.balance) AS DECIMAL(21, 0)) + v.db)), ` +
         't.last_action = IF(v.s > 0, NOW(), t.last_action)',
     )).affectedRows);
     return matched === merged.length;
