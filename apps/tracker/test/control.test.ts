@@ -77,21 +77,21 @@ describe('site control plane', () => {
     }
     const keys = keySchema('oncilla:');
     const torrent = async (ih: Buffer): Promise<string | null> => {
-      const v = await redis.hmget(keys.torrent(ih).torrent, 'id', 'f', 'sn', 'b');
+      const v = await redis.hmget(keys.torrent(ih).torrent, 'id', 'f', 'sn');
       return v[0] === null ? null : v.join('|');
     };
     const hasToken = async (ih: Buffer, member: string): Promise<number> => redis.sismember(keys.torrent(ih).shard.tokens, member);
     const tokenCount = async (): Promise<number> => (await Promise.all(keys.shards().map((sh) => redis.scard(sh.tokens)))).reduce((a, b) => a + b, 0);
     await update(`action=add_torrent&info_hash=${pct(NEW_IH)}&id=50&freetorrent=1`);
-    assert.equal(await torrent(NEW_IH), '50|1|0|0');
+    assert.equal(await torrent(NEW_IH), '50|1|0');
     await update(`action=add_torrent&info_hash=${pct(NEW_IH)}&id=99&freetorrent=0`);
-    assert.equal(await torrent(NEW_IH), '50|0|0|0', 'a known torrent keeps its id, takes the free type');
+    assert.equal(await torrent(NEW_IH), '50|0|0', 'a known torrent keeps its id, takes the free type');
     await update(`action=update_torrent&info_hash=${pct(NEW_IH)}&freetorrent=12`);
-    assert.equal(await torrent(NEW_IH), '50|12|0|0');
+    assert.equal(await torrent(NEW_IH), '50|12|0');
     await update(`action=update_torrent&info_hash=${pct(NEW_IH)}&freetorrent=7`);
-    assert.equal(await torrent(NEW_IH), '50|0|0|0', 'an unknown type means normal (GazellePW mapping)');
+    assert.equal(await torrent(NEW_IH), '50|0|0', 'an unknown type means normal (GazellePW mapping)');
     await update(`action=update_torrents&info_hashes=${pct(Buffer.concat([NEW_IH, IH]))}&freetorrent=2`);
-    assert.equal(await torrent(NEW_IH), '50|2|0|0');
+    assert.equal(await torrent(NEW_IH), '50|2|0');
     assert.match(String(await torrent(IH)), /^1\|2\|/);
     await update(`action=info_torrent&info_hash=${pct(NEW_IH)}`);
     await update(`action=add_token&info_hash=${pct(NEW_IH)}&userid=2`);
