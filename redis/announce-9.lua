@@ -145,20 +145,20 @@ else
     nFirst, nUp, nDown, nCorrupt, nAnnounces = oFirst, up, down, corrupt, oAnnounces + 1
     normal = true
     du, dd, dc = up - oUp, down - oDown, corrupt - oCorrupt
-    if dc ~= 0 then updateTorrent = true end
     if du ~= 0 or dd ~= 0 or dc ~= 0 then heavy = true end
   end
 end
 if stopped or (known and oSeeder ~= seederNow) then updateTorrent = true end
 
 -- this announce's accounting: credited up/down, real up/down, forgiven up/down, token down,
--- seed time, snatches (summed into the peer's pending row)
+-- seed time, snatches (summed into the peer's pending row), and the torrent's balance change.
+-- A transfer changes nothing in the torrent's own row: the flush reads it from the peer's row
+-- (its balance, and last_action as Ocelot refreshes it on every transfer).
 local cu, cd, fu, fd, td, seedTime = 0, 0, 0, 0, 0, 0
 local balanceDelta = -dc
 local upspeed, downspeed = 0, 0
 if du ~= 0 or dd ~= 0 then
   balanceDelta = balanceDelta + du - dd
-  updateTorrent = true
   if now > oLast then
     upspeed = math.min(U32_MAX, math.floor(du / (now - oLast)))
     downspeed = math.min(U32_MAX, math.floor(dd / (now - oLast)))
@@ -242,10 +242,10 @@ if record then
       redis.call('RPUSH', KEYS[6], uid .. ':' .. tid)
     end
   end
-  -- The torrent row: on any change, and at least hourly while the torrent is active (the site's
-  -- crons read last_action and the counts). Its time is refreshed at most once a minute (AOF
-  -- bytes), so the hourly row may come up to 60 s early, never late.
-  -- (written with the peer's row, in one HSET)
+  -- The torrent row: on any change to its counts or snatches, and at least hourly while the
+  -- torrent is active (the site's crons read last_action and the counts). Its time is
+  -- refreshed at most once a minute (AOF bytes), so the hourly row may come up to 60 s early,
+  -- never late. (written with the peer's row, in one HSET)
   local torrentRow = nil
   if updateTorrent or lastRow + 3600 < now then
     torrentRow = torrentRowValue(ns, nl)

@@ -79,13 +79,30 @@ local function capped(v, cap)
   return v
 end
 
+local function packRow(heavy, active, up, down, upspeed, downspeed, left, corrupt, timespent, announces,
+                       mtime, addrs, ua, balance, cu, cd, ru, rd, fu, fd, td, seed, snatches, free)
+  return struct.pack(ROW, heavy and KIND_H or KIND_L, active, up, down, upspeed, downspeed, left,
+    corrupt, timespent, announces, mtime, #addrs, addrs, #ua, ua, clampExact(balance), capped(cu, MAX_EXACT), capped(cd, MAX_EXACT),
+    capped(ru, MAX_EXACT), capped(rd, MAX_EXACT), capped(fu, MAX_EXACT), capped(fd, MAX_EXACT), capped(td, MAX_EXACT),
+    capped(seed, U32_CAP), capped(snatches, U16_CAP), free)
+end
+
 -- Writes a peer's pending row: the new values, its accounting (cu, cd, ru, rd, fu, fd, td,
--- seed time, snatches) added to what was pending. Everything comes as arguments, none as a
--- table (an announce builds no table it can do without: Lua's tables are much of its cost).
--- `torrentRow` (optional, from torrentRowValue) is written in the same HSET.
+-- seed time, snatches) and the torrent's balance change added to what was pending. Everything
+-- comes as arguments, none as a table (an announce builds no table it can do without: Lua's
+-- tables are much of its cost). `torrentRow` (optional, from torrentRowValue) is written in the
+-- same HSET.
 local function putPeerRow(key, field, heavy, active, up, down, upspeed, downspeed, left, corrupt,
                           timespent, announces, mtime, addrs, ua, balance, cu, cd, ru, rd, fu, fd, td, seed, snatches,
                           free, tidBytes, uidBytes, torrentRow)
+  if not torrentRow then
+    -- Nearly always nothing is pending for the peer (a flush every few seconds, an announce
+    -- every half hour): one HSETNX writes the row as it is, and only a row already there is
+    -- read and summed with.
+    local row = packRow(heavy, active, up, down, upspeed, downspeed, left, corrupt, timespent, announces,
+      mtime, addrs, ua, balance, cu, cd, ru, rd, fu, fd, td, seed, snatches, free)
+    if redis.call('HSETNX', key, field, row) == 1 then return end
+  end
   local prev = redis.call('HGET', key, field)
   if prev and not heavy and string.byte(prev, 1) == KIND_H then heavy = true end
   local pcu, pcd, pru, prd, pfu, pfd, ptd, pseed, psnatches, pfree = readAccount(prev)
@@ -101,10 +118,8 @@ local function putPeerRow(key, field, heavy, active, up, down, upspeed, downspee
     seed, snatches = seed + pseed, snatches + psnatches
     balance = balance + readBalance(prev)
   end
-  local row = struct.pack(ROW, heavy and KIND_H or KIND_L, active, up, down, upspeed, downspeed, left,
-    corrupt, timespent, announces, mtime, #addrs, addrs, #ua, ua, clampExact(balance), capped(cu, MAX_EXACT), capped(cd, MAX_EXACT),
-    capped(ru, MAX_EXACT), capped(rd, MAX_EXACT), capped(fu, MAX_EXACT), capped(fd, MAX_EXACT), capped(td, MAX_EXACT),
-    capped(seed, U32_CAP), capped(snatches, U16_CAP), free)
+  local row = packRow(heavy, active, up, down, upspeed, downspeed, left, corrupt, timespent, announces,
+    mtime, addrs, ua, balance, cu, cd, ru, rd, fu, fd, td, seed, snatches, free)
   if torrentRow then
     redis.call('HSET', key, field, row, tidBytes, torrentRow)
   else

@@ -13,7 +13,10 @@
  * figure is the instructions Redis spends inside the announce function per announce of the
  * measured part, repeatable to a few parts in ten thousand whatever else the machine does; use
  * a small data set, e.g. --torrents 300 --users 3000 --announces 5000, as callgrind is ~50x
- * slower), --out FILE (bench-redis-results.json).
+ * slower), --pending kept|flushed (kept: the pending rows of the warm-up are still there, so
+ * every announce sums into its peer's; flushed: they are cut away just before the measured
+ * part, as a flush every few seconds leaves them for peers that announce every half hour), --out
+ * FILE (bench-redis-results.json).
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +29,7 @@ import { parseToolArgs } from './args.js';
 import { cpuSeconds, infoField, parseCommandStats } from './proc-stats.js';
 import { TrafficModel, benchPeerId, type AnnounceSpec } from './traffic.js';
 
-const parsed = parseToolArgs(process.argv.slice(2), { announces: 60000, repeat: 2, torrents: 2000, users: 10000, 'in-flight': 64 }, { aof: ['always', 'off'], mode: ['standalone', 'cluster'], callgrind: ['off', 'on'] }, 'bench-redis-results.json');
+const parsed = parseToolArgs(process.argv.slice(2), { announces: 60000, repeat: 2, torrents: 2000, users: 10000, 'in-flight': 64 }, { aof: ['always', 'off'], mode: ['standalone', 'cluster'], callgrind: ['off', 'on'], pending: ['kept', 'flushed'] }, 'bench-redis-results.json');
 const args = { ...parsed.choices, out: parsed.out };
 const { announces, users, torrents } = parsed.numbers;
 const IN_FLIGHT = parsed.numbers['in-flight'];
@@ -103,6 +106,9 @@ async function measure(readonly: boolean): Promise<Cost> {
     // every peer starts, then some steady traffic so the pending rows exist, then the measured part
     await drive(model.peerCount, (i) => model.start(i));
     await drive(20_000, () => model.next());
+    if (args.pending === 'flushed') {
+      for (const sh of store.keys.shards()) await redis.del(sh.pending, sh.snatches);
+    }
     const aof0 = infoField(await redis.info('persistence'), 'aof_current_size');
     await redis.config('RESETSTAT');
     callgrind?.zero(server.pid);

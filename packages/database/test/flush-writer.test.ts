@@ -390,6 +390,29 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
       ], 'the seeded 7 plus the changes; the older whole balance, then the change; stopped at BIGINT\'s end; no change kept');
     });
 
+    it('(e) a torrent row without counts (transfers only) keeps Seeders and Leechers and refreshes last_action by them', async () => {
+      await resetAndSeed(db);
+      await withConn(db, (c) => c.query('UPDATE torrents SET Seeders = IF(ID = 1, 4, 0), Leechers = 2 WHERE ID <= 2'));
+      const empty = { ...baseBatch('e-nocounts'), users: [], peers: [], snatches: [], tokens: [], freeTorrents: [], userTorrents: [] };
+      const batch: FlushBatch = {
+        ...empty,
+        torrents: [
+          { tid: 1, seeders: 0, leechers: 0, noCounts: true, balance: Number.NaN, balanceChange: 50, snatched: 1 },
+          { tid: 2, seeders: 0, leechers: 0, noCounts: true, balance: Number.NaN, balanceChange: -5, snatched: 0 },
+          { tid: 3, seeders: 0, leechers: 0, noCounts: true, balance: Number.NaN, balanceChange: 1, snatched: 0 },
+          { tid: 3, seeders: 6, leechers: 1, noCounts: false, balance: Number.NaN, balanceChange: 1, snatched: 0 },
+        ],
+      };
+      const r = await run(pool, batch);
+      assert.deepEqual(r.rejected, [], 'nothing set aside');
+      const rows = await withConn(db, (c) => query(c, 'SELECT ID, Seeders, Leechers, Snatched, CAST(balance AS CHAR) AS b, last_action > ? AS fresh FROM torrents WHERE ID <= 3 ORDER BY ID', [LAST_ACTION]));
+      assert.deepEqual(rows.map((t) => [t.ID, t.Seeders, t.Leechers, Number(t.Snatched), t.b, Number(t.fresh)]), [
+        [1, 4, 2, 11, '57', 1],
+        [2, 0, 2, 20, '2', 0],
+        [3, 6, 1, 30, '9', 1],
+      ], 'counts kept, Snatched and balance added, last_action refreshed only with seeders; a row with counts wins over one without');
+    });
+
     it('(e) a poison row is set aside once and the rest of its part is applied', async () => {
       await resetAndSeed(db);
       // users_torrents(5, 4) is near the BIGINT limit: adding to it overflows in any sql_mode.

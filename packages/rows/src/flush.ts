@@ -20,6 +20,12 @@ export interface TorrentStatsRow {
   seeders: number;
   leechers: number;
   snatched: number;
+  /**
+   * true: the torrent's swarm did not change (only transfers or completions came): Seeders and
+   * Leechers stay as the table has them (`seeders`/`leechers` unused), and last_action follows
+   * the table's Seeders.
+   */
+  noCounts?: boolean;
   /** The balance's change since the last flush (its peers' uploaded - downloaded - corrupt). */
   balanceChange?: number;
   /**

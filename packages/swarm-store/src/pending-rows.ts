@@ -190,9 +190,9 @@ export function readBatch(id: string, raw: RawBatch): FlushBatch {
   const torrent = (tid: number): TorrentStatsRow => {
     let t = torrents.get(tid);
     if (!t) {
-      // A snatch count always comes with its row (one script writes both); should one come
-      // alone, the counts -1 make the writer set the row aside instead of writing zeros.
-      t = { tid, seeders: -1, leechers: -1, balance: Number.NaN, balanceChange: 0, snatched: 0 };
+      // Without a row of its own (a transfer, which changes no counts) the torrent's Seeders
+      // and Leechers stay as they are; its balance change and last_action are written.
+      t = { tid, seeders: 0, leechers: 0, noCounts: true, balance: Number.NaN, balanceChange: 0, snatched: 0 };
       torrents.set(tid, t);
     }
     return t;
@@ -209,7 +209,8 @@ export function readBatch(id: string, raw: RawBatch): FlushBatch {
         const a = account(value);
         if (a) addAccount(row, a, sums);
         const change = balanceChangeOf(value);
-        if (change !== 0) {
+        // a transfer touches the torrent's row as in Ocelot (its balance, last_action)
+        if (change !== 0 || (a && (a.realUp || a.realDown))) {
           const t = torrent(row.tid);
           t.balanceChange = clampSafe((t.balanceChange ?? 0) + change);
         }
@@ -218,7 +219,7 @@ export function readBatch(id: string, raw: RawBatch): FlushBatch {
       case 4: {
         // "seeders|leechers"; an older version's rows add "|balance", a whole one
         const [seeders, leechers, balance] = value.toString('latin1').split('|').map(Number);
-        Object.assign(torrent(field.readUInt32BE(0)), { seeders, leechers, balance: balance ?? Number.NaN });
+        Object.assign(torrent(field.readUInt32BE(0)), { seeders, leechers, noCounts: false, balance: balance ?? Number.NaN });
         break;
       }
       case 5: {

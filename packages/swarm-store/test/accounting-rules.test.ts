@@ -188,6 +188,25 @@ describe('accounting rules of the announce script', () => {
     assert.equal(await redis.hexists(k.torrent(IH).torrent, 'b'), 0, 'Redis keeps no balance');
   });
 
+  it('after a flush, a transfer writes its peer\'s row whole and no torrent row; the flush reads the torrent as touched, without counts', async () => {
+    const s = store();
+    ok(await s.announce(input({ ...alice, event: 'started' })));
+    ok(await s.announce(input({ ...alice, uploaded: 1000, downloaded: 200 })));
+    const first = await pending();
+    assert.equal(first.torrents.find((r) => r.tid === 10)?.noCounts, false, 'the new peer changed the counts');
+    for (const sh of k.shards()) await redis.del(sh.pending);
+    ok(await s.announce(input({ ...alice, uploaded: 1500, downloaded: 300 })));
+    const b = await pending();
+    assert.deepEqual(b.users, [{ uid: 1, uploaded: 500, downloaded: 100 }], 'only what came after the flush');
+    assert.deepEqual(b.torrents, [{ tid: 10, seeders: 0, leechers: 0, noCounts: true, balance: Number.NaN, balanceChange: 400, snatched: 0 }]);
+    assert.equal(b.peers.length, 1);
+    assert.equal(b.peers[0].uploaded, 1500);
+    ok(await s.announce(input({ ...alice, uploaded: 1700, downloaded: 300 })));
+    const again = await pending();
+    assert.deepEqual(again.users, [{ uid: 1, uploaded: 700, downloaded: 100 }], 'a second announce sums into the row the first left');
+    assert.equal(again.torrents[0].balanceChange, 600);
+  });
+
   it('reads and extends a pending row written before rows carried the balance change (a rolling upgrade)', async () => {
     const s = store();
     ok(await s.announce(input({ ...alice, event: 'started' })));

@@ -69,10 +69,10 @@ it('writes a torrent row on every change, and an hourly heartbeat for a torrent 
     const infoHash = Buffer.alloc(20, 7);
     await loadTorrents(redis, k, [{ id: 9, infoHash, freeTorrent: 0, snatched: 0 }]);
     const t = k.torrent(infoHash);
-    const announce = (event: 'started' | 'none', uploaded: number) =>
+    const announce = (event: 'started' | 'none', uploaded: number, left = 0) =>
       store.announce({
         infoHash, user: { uid: 1, canLeech: true, isProtected: false }, error: '', peerId: Buffer.from('-HB0001-000000000001'), event,
-        left: 0, uploaded, downloaded: 0, corrupt: 0, port: 6881, ipv4: Buffer.from([10, 0, 0, 1]), numwant: 0, plan: '',
+        left, uploaded, downloaded: 0, corrupt: 0, port: 6881, ipv4: Buffer.from([10, 0, 0, 1]), numwant: 0, plan: '',
         withPeerIds: false, userAgent: 'HB/1.0',
       });
     const tid = Buffer.from([0, 0, 0, 9]);
@@ -92,27 +92,32 @@ it('writes a torrent row on every change, and an hourly heartbeat for a torrent 
     assert.equal(await torrentRow(), null, 'nothing changed and the last row is recent: no row');
 
     assert.ok(written > 0);
+    // A transfer changes no counts: no torrent row; its balance change rides on the peer's row
+    // (the flush writes the torrent's balance and last_action from it).
+    await announce('none', 1000);
+    assert.equal(await torrentRow(), null, 'a transfer alone: no torrent row');
+    const peerRow = await redis.hgetBuffer(t.shard.pending, Buffer.concat([tid, Buffer.from([0, 0, 0, 1]), Buffer.from('-HB0001-000000000001')]));
+    assert.equal(peerRow && balanceChangeOf(peerRow), 1000, 'the change rides on the peer\'s row');
+    assert.equal(await redis.hexists(t.torrent, 'b'), 0, 'and is not written to the torrent\'s hash');
+
     // A row 30 s after the last recorded one leaves the recorded time alone (at most once a minute).
     const recent = (await now()) - 30;
     await redis.hset(t.torrent, 'lr', String(recent));
-    await announce('none', 1000);
-    assert.equal(await torrentRow(), '1|0', 'a transfer moves the balance: a row');
-    const peerRow = await redis.hgetBuffer(t.shard.pending, Buffer.concat([tid, Buffer.from([0, 0, 0, 1]), Buffer.from('-HB0001-000000000001')]));
-    assert.equal(peerRow && balanceChangeOf(peerRow), 1000, 'the change itself rides on the peer\'s row');
-    assert.equal(await redis.hexists(t.torrent, 'b'), 0, 'and is not written to the torrent\'s hash');
+    await announce('none', 1000, 500);
+    assert.equal(await torrentRow(), '0|1', 'the peer moved to the leechers: a row');
     assert.equal(Number(await redis.hget(t.torrent, 'lr')), recent, 'refreshed at most once a minute');
 
     // An hour without a row: the next announce writes one even though nothing changed.
     await redis.del(t.shard.pending);
     await redis.hset(t.torrent, 'lr', String((await now()) - 3601));
-    await announce('none', 1000);
-    assert.equal(await torrentRow(), '1|0', 'the hourly heartbeat');
+    await announce('none', 1000, 500);
+    assert.equal(await torrentRow(), '0|1', 'the hourly heartbeat');
     assert.ok(Math.abs(Number(await redis.hget(t.torrent, 'lr')) - (await now())) <= 1, 'and its time is kept');
 
     // 59 minutes: no heartbeat yet.
     await redis.del(t.shard.pending);
     await redis.hset(t.torrent, 'lr', String((await now()) - 3540));
-    await announce('none', 1000);
+    await announce('none', 1000, 500);
     assert.equal(await torrentRow(), null);
   } finally {
     redis.disconnect();

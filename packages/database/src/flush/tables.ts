@@ -94,6 +94,7 @@ export const TORRENTS: TableSpec<'torrents'> = {
   // Only what the row is for (the counts, hence last_action) can set it aside: a bad balance or
   // snatch count is fitted instead, so one absurd value never freezes the torrent's row.
   invalid: (r) => {
+    if (r.noCounts) return allSafe(r.tid) ? undefined : firstProblem({ tid: r.tid });
     if (!allSafe(r.tid, r.seeders, r.leechers)) return firstProblem({ tid: r.tid, seeders: r.seeders, leechers: r.leechers });
     return r.seeders < 0 || r.leechers < 0 ? `no counts for torrent ${r.tid}` : undefined;
   },
@@ -102,22 +103,25 @@ export const TORRENTS: TableSpec<'torrents'> = {
     // Seeders, Leechers and a whole balance are replaced (the later row wins), Snatched and the
     // balance change add up.
     const merged = mergeBy(rows, (r) => r.tid, (a, b) => ({
-      ...b,
+      ...(b.noCounts && !a.noCounts ? { ...b, seeders: a.seeders, leechers: a.leechers, noCounts: false } : b),
       snatched: a.snatched + b.snatched,
       balance: Number.isNaN(b.balance) ? a.balance : b.balance,
       balanceChange: (a.balanceChange ?? 0) + (b.balanceChange ?? 0),
     }));
     const snatched = (n: number): number => (Number.isNaN(n) ? 0 : Math.trunc(clampInt(n, 0, UINT_MAX)));
     const change = (n: number | undefined): number => (n === undefined || Number.isNaN(n) ? 0 : Math.trunc(clampInt(n, -SAFE, SAFE)));
-    // last_action tests v.s, not t.Seeders: the order in which a multi-table UPDATE applies its
-    // assignments is not guaranteed, so no assignment may read a column another one sets.
+    // last_action tests v.s where the row has counts, not t.Seeders: the order in which a
+    // multi-table UPDATE applies its assignments is not guaranteed, so no assignment may read a
+    // column another one changes.
     const matched = await inStatements(merged, async (slice) => (await db.run(
-      `UPDATE torrents AS t JOIN (${derivedRows(['ID', 's', 'l', 'sn', 'b', 'db'], slice.map((r) => [int(r.tid), int(r.seeders), int(r.leechers), int(snatched(r.snatched)), balanceLiteral(r.balance), int(change(r.balanceChange))]), db.rowsForm)}) AS v ON v.ID = t.ID ` +
+      `UPDATE torrents AS t JOIN (${derivedRows(['ID', 'c', 's', 'l', 'sn', 'b', 'db'], slice.map((r) => [int(r.tid), r.noCounts ? '0' : '1', r.noCounts ? '0' : int(r.seeders), r.noCounts ? '0' : int(r.leechers), int(snatched(r.snatched)), balanceLiteral(r.balance), int(change(r.balanceChange))]), db.rowsForm)}) AS v ON v.ID = t.ID ` +
         // (the sum in DECIMAL, kept within BIGINT: a balance near its end never makes the
         // statement fail)
-        `SET t.Seeders = v.s, t.Leechers = v.l, t.Snatched = LEAST(t.Snatched + v.sn, ${UINT_MAX}), ` +
+        `SET t.Seeders = IF(v.c, v.s, t.Seeders), t.Leechers = IF(v.c, v.l, t.Leechers), t.Snatched = LEAST(t.Snatched + v.sn, ${UINT_MAX}), ` +
         `t.balance = GREATEST(${BIGINT_MIN}, LEAST(${BIGINT_MAX}, CAST(COALESCE(v.b, t.balance) AS DECIMAL(21, 0)) + v.db)), ` +
-        't.last_action = IF(v.s > 0, NOW(), t.last_action)',
+        // (t.Seeders is read only where it is set to itself, so either order of the
+        // assignments gives the same last_action)
+        't.last_action = IF(IF(v.c, v.s, t.Seeders) > 0, NOW(), t.last_action)',
     )).affectedRows);
     return matched === merged.length;
   },
