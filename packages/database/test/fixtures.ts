@@ -142,8 +142,8 @@ export function baseBatch(id: string): FlushBatch {
       { uid: 1, uploaded: 100, downloaded: 50 },
     ],
     torrents: [
-      { tid: 2, seeders: 0, leechers: 3, snatched: 0, balance: -20 },
-      { tid: 1, seeders: 2, leechers: 1, snatched: 1, balance: 500 },
+      { tid: 2, seeders: 0, leechers: 3, snatched: 0, balanceChange: -27 },
+      { tid: 1, seeders: 2, leechers: 1, snatched: 1, balanceChange: 493 },
     ],
     peers: [
       peer({ kind: 'heavy', uid: 1, tid: 1, peerId: pid('A'), uploaded: 1000, downloaded: 2000, upspeed: 30, downspeed: 40, corrupt: 1, timespent: 120, announced: 6, ip: '10.0.0.9', ipv6: '2001:db8::9', useragent: 'new/2.0', mtime: 2000 }),
@@ -246,7 +246,7 @@ export function expectedAfterBase(before: Snapshot): Snapshot {
  */
 export function bigBatch(id: string): FlushBatch {
   const users = [1, 2, 3, 4, 5, 6].map((uid) => ({ uid, uploaded: uid * 11, downloaded: uid * 3 }));
-  const torrents = [1, 2, 3, 4].map((tid) => ({ tid, seeders: tid % 2, leechers: tid, snatched: 1, balance: tid * 100 }));
+  const torrents = [1, 2, 3, 4].map((tid) => ({ tid, seeders: tid % 2, leechers: tid, snatched: 1, balanceChange: tid * 100 }));
   const peers: PeerRow[] = [];
   const kinds = ['heavy', 'light', 'deactivate'] as const;
   for (let uid = 1; uid <= 6; uid++) {

@@ -26,13 +26,8 @@ export interface TorrentStatsRow {
    * the table's Seeders.
    */
   noCounts?: boolean;
-  /** The balance's change since the last flush (its peers' uploaded - downloaded - corrupt). */
+  /** The balance's change since the last flush (its peers' uploaded - downloaded - corrupt; default 0). */
   balanceChange?: number;
-  /**
-   * A whole balance, REPLACING the column before the change is added: only in rows written by
-   * versions that kept the balance in Redis (a rolling upgrade). NaN: none.
-   */
-  balance: number;
 }
 
 /**

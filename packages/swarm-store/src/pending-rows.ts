@@ -192,7 +192,7 @@ export function readBatch(id: string, raw: RawBatch): FlushBatch {
     if (!t) {
       // Without a row of its own (a transfer, which changes no counts) the torrent's Seeders
       // and Leechers stay as they are; its balance change and last_action are written.
-      t = { tid, seeders: 0, leechers: 0, noCounts: true, balance: Number.NaN, balanceChange: 0, snatched: 0 };
+      t = { tid, seeders: 0, leechers: 0, noCounts: true, balanceChange: 0, snatched: 0 };
       torrents.set(tid, t);
     }
     return t;
@@ -217,9 +217,11 @@ export function readBatch(id: string, raw: RawBatch): FlushBatch {
         break;
       }
       case 4: {
-        // "seeders|leechers"; an older version's rows add "|balance", a whole one
-        const [seeders, leechers, balance] = value.toString('latin1').split('|').map(Number);
-        Object.assign(torrent(field.readUInt32BE(0)), { seeders, leechers, noCounts: false, balance: balance ?? Number.NaN });
+        // "seeders|leechers". An older version's rows add "|balance", a whole balance kept in
+        // Redis: not taken, so that a rolling upgrade never resets the column to what an older
+        // worker found there
+        const [seeders, leechers] = value.toString('latin1').split('|').map(Number);
+        Object.assign(torrent(field.readUInt32BE(0)), { seeders, leechers, noCounts: false });
         break;
       }
       case 5: {

@@ -82,17 +82,13 @@ const SAFE = Number.MAX_SAFE_INTEGER;
 const BIGINT_MIN = '-9223372036854775808';
 const BIGINT_MAX = '9223372036854775807';
 
-/** A balance as a literal: clamped to what is exact, NULL (keep the column's) when it is no number at all. */
-function balanceLiteral(b: number): string {
-  return Number.isNaN(b) ? 'NULL' : int(Math.trunc(clampInt(b, -SAFE, SAFE)));
-}
 
 export const TORRENTS: TableSpec<'torrents'> = {
   table: 'torrents',
   tid: (r) => r.tid,
   compare: (a, b) => cmp(a.tid, b.tid),
-  // Only what the row is for (the counts, hence last_action) can set it aside: a bad balance or
-  // snatch count is fitted instead, so one absurd value never freezes the torrent's row.
+  // Only what the row is for (the counts, hence last_action) can set it aside: a bad balance
+  // change or snatch count is fitted instead, so one absurd value never freezes the torrent's row.
   invalid: (r) => {
     if (r.noCounts) return allSafe(r.tid) ? undefined : firstProblem({ tid: r.tid });
     if (!allSafe(r.tid, r.seeders, r.leechers)) return firstProblem({ tid: r.tid, seeders: r.seeders, leechers: r.leechers });
@@ -100,12 +96,11 @@ export const TORRENTS: TableSpec<'torrents'> = {
   },
   updatesOnly: true,
   async write(db, rows) {
-    // Seeders, Leechers and a whole balance are replaced (the later row wins), Snatched and the
+    // Seeders and Leechers are replaced (the later row with counts wins), Snatched and the
     // balance change add up.
     const merged = mergeBy(rows, (r) => r.tid, (a, b) => ({
       ...(b.noCounts && !a.noCounts ? { ...b, seeders: a.seeders, leechers: a.leechers, noCounts: false } : b),
       snatched: a.snatched + b.snatched,
-      balance: Number.isNaN(b.balance) ? a.balance : b.balance,
       balanceChange: (a.balanceChange ?? 0) + (b.balanceChange ?? 0),
     }));
     const snatched = (n: number): number => (Number.isNaN(n) ? 0 : Math.trunc(clampInt(n, 0, UINT_MAX)));
@@ -114,11 +109,11 @@ export const TORRENTS: TableSpec<'torrents'> = {
     // multi-table UPDATE applies its assignments is not guaranteed, so no assignment may read a
     // column another one changes.
     const matched = await inStatements(merged, async (slice) => (await db.run(
-      `UPDATE torrents AS t JOIN (${derivedRows(['ID', 'c', 's', 'l', 'sn', 'b', 'db'], slice.map((r) => [int(r.tid), r.noCounts ? '0' : '1', r.noCounts ? '0' : int(r.seeders), r.noCounts ? '0' : int(r.leechers), int(snatched(r.snatched)), balanceLiteral(r.balance), int(change(r.balanceChange))]), db.rowsForm)}) AS v ON v.ID = t.ID ` +
+      `UPDATE torrents AS t JOIN (${derivedRows(['ID', 'c', 's', 'l', 'sn', 'db'], slice.map((r) => [int(r.tid), r.noCounts ? '0' : '1', r.noCounts ? '0' : int(r.seeders), r.noCounts ? '0' : int(r.leechers), int(snatched(r.snatched)), int(change(r.balanceChange))]), db.rowsForm)}) AS v ON v.ID = t.ID ` +
         // (the sum in DECIMAL, kept within BIGINT: a balance near its end never makes the
         // statement fail)
         `SET t.Seeders = IF(v.c, v.s, t.Seeders), t.Leechers = IF(v.c, v.l, t.Leechers), t.Snatched = LEAST(t.Snatched + v.sn, ${UINT_MAX}), ` +
-        `t.balance = GREATEST(${BIGINT_MIN}, LEAST(${BIGINT_MAX}, CAST(COALESCE(v.b, t.balance) AS DECIMAL(21, 0)) + v.db)), ` +
+        `t.balance = GREATEST(${BIGINT_MIN}, LEAST(${BIGINT_MAX}, CAST(t.balance AS DECIMAL(21, 0)) + v.db)), ` +
         // (t.Seeders is read only where it is set to itself, so either order of the
         // assignments gives the same last_action)
         't.last_action = IF(IF(v.c, v.s, t.Seeders) > 0, NOW(), t.last_action)',
