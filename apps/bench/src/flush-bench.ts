@@ -7,7 +7,8 @@
  * MariaDB's.
  *
  * Options: --peers N per batch (15000), --batches K (4), --users N (10000), --torrents N (10000),
- * --mysql-via socket|tcp (socket).
+ * --mysql-via socket|tcp (socket), --read channel|client (channel: the batches read over a
+ * connection of their own, as the primary reads them; client: through ioredis).
  * BENCH_PROFILE=dir writes a V8 CPU profile of this process there.
  */
 import { writeFileSync } from 'node:fs';
@@ -15,14 +16,14 @@ import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { applyBatches, createPool, ensureFlushLog } from '@oncilla/database';
-import { FlushBatches, loadTorrents, readBatch, RedisPeerStore, type AnnounceInput } from '@oncilla/swarm-store';
+import { channelTarget, FlushBatches, loadTorrents, readBatch, readerOf, RedisPeerStore, ScriptChannel, type AnnounceInput } from '@oncilla/swarm-store';
 import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, startRedis } from '@oncilla/testkit';
 import { parseToolArgs } from './args.js';
 import { cpuSeconds } from './proc-stats.js';
 
 // --mysql-via socket: the Unix socket (what mysql_host = localhost uses), or tcp (127.0.0.1)
-const parsed = parseToolArgs(process.argv.slice(2), { peers: 15000, batches: 4, users: 10000, torrents: 10000 }, { 'mysql-via': ['socket', 'tcp'] }, 'bench-flush-results.json');
-const args = { 'mysql-via': parsed.choices['mysql-via'], out: parsed.out };
+const parsed = parseToolArgs(process.argv.slice(2), { peers: 15000, batches: 4, users: 10000, torrents: 10000 }, { 'mysql-via': ['socket', 'tcp'], read: ['channel', 'client'] }, 'bench-flush-results.json');
+const args = { 'mysql-via': parsed.choices['mysql-via'], read: parsed.choices.read, out: parsed.out };
 const { peers: peersPerBatch, batches: batchCount, users, torrents } = parsed.numbers;
 const log = (msg: string): void => console.log(`[bench:flush] ${msg}`);
 
@@ -68,7 +69,10 @@ async function main(): Promise<void> {
   const store = new RedisPeerStore(redis, 'oncilla');
   const now = Math.floor(Date.now() / 1000);
   await loadTorrents(redis, store.keys, Array.from({ length: torrents }, (_, i) => ({ id: i + 1, infoHash: makeInfoHash(i + 1), freeTorrent: 0, snatched: 0 })));
-  const batches = new FlushBatches(redis, store.keys);
+  // the batches read over a connection of their own, as the primary reads them
+  const channel = new ScriptChannel(channelTarget(redisServer.url), 15_000, 'oncilla-flush-bench');
+  await channel.connect();
+  const batches = new FlushBatches(redis, store.keys, args.read === 'channel' ? readerOf(channel) : undefined);
   // 'localhost' means the socket, as with mysql_host
   const host = args['mysql-via'] === 'tcp' ? db.host : 'localhost';
   const pool = createPool({ host, port: db.port, socket: db.socketPath, user: db.user, password: db.password, database: db.database });
@@ -138,7 +142,7 @@ async function main(): Promise<void> {
   const per = (s: number): number => Number(((s * 1e6) / totals.peerRows).toFixed(1));
   const report = {
     date: new Date().toISOString(),
-    settings: { peersPerBatch, batches: batchCount, users, torrents, mysqlVia: args['mysql-via'] },
+    settings: { peersPerBatch, batches: batchCount, users, torrents, mysqlVia: args['mysql-via'], read: args.read },
     rowsPerPeerRow: Number((totals.rows / totals.peerRows).toFixed(2)),
     microsecondsPerPeerRow: { primaryReadParse: per(totals.readParse), primaryWrite: per(totals.write), mysql: per(totals.mysql) },
     microsecondsPerTablePart: Object.fromEntries(Object.entries(perTable).map(([t, v]) => [t, { mysql: per(v.mysql), primary: per(v.self) }])),
@@ -147,6 +151,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(report, null, 2));
   writeFileSync(args.out, JSON.stringify(report, null, 2) + '\n');
   redis.disconnect();
+  await channel.close();
   await pool.end();
   await Promise.all([redisServer.cleanup(), db.cleanup()]);
 }

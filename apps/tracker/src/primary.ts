@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { Worker } from 'node:cluster';
 import { redactedConfig, type Config, type LoadedConfig } from '@oncilla/config';
 import { createPool, describeEndpoint, ensureFlushLog, loadUserPeerCounts, mysqlEndpoint, waitForMysql, type Pool } from '@oncilla/database';
-import { FlushBatches, keySchema, RedisClock, RedisPeerStore, SiteControl } from '@oncilla/swarm-store';
+import { Cluster } from 'ioredis';
+import { channelTarget, ClusterChannels, FlushBatches, keySchema, readerOf, RedisClock, RedisPeerStore, ScriptChannel, SiteControl } from '@oncilla/swarm-store';
 import { Flusher } from './flush/flusher.js';
 import { renderMetrics } from './http/metrics.js';
 import { createLogger, type Logger } from './logger.js';
@@ -18,6 +19,8 @@ import { TokenExpiryCallback } from './token-callback.js';
 const SHUTDOWN_GRACE_MS = 15000;
 /** How long a graceful shutdown may spend flushing what is pending (it stays in Redis if cut short). */
 const FINAL_FLUSH_MS = 30000;
+// as the primary's own Redis client: a batch read waits for a slow Redis rather than failing
+const BATCH_READ_TIMEOUT_MS = 15_000;
 
 /**
  * The primary owns the MySQL side: it loads the lists into Redis (and again when Redis lost
@@ -42,7 +45,14 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
     log.info(`mysql_host = localhost: connecting through the Unix socket ${mysqlAt.socketPath} (mysql_socket), as Ocelot does; set mysql_host = 127.0.0.1 for TCP`);
   }
   await waitForMysql(pool, log);
-  const batches = new FlushBatches(redis, keys);
+  // the flush reads its batches over connections of its own (ioredis' decoder was a tenth of
+  // the primary's CPU under load), one per master on a cluster; ioredis while they are down
+  const batchChannels = redis instanceof Cluster
+    ? new ClusterChannels(redis, BATCH_READ_TIMEOUT_MS, `oncilla-flush:${process.pid}`)
+    : new ScriptChannel(channelTarget(config.redisUrl), BATCH_READ_TIMEOUT_MS, `oncilla-flush:${process.pid}`);
+  if (batchChannels instanceof ClusterChannels) batchChannels.warm();
+  else void batchChannels.connect();
+  const batches = new FlushBatches(redis, keys, batchChannels instanceof ClusterChannels ? batchChannels : readerOf(batchChannels));
   const flushOptions = (c: Config) => ({ queryTimeoutMs: c.mysqlFlushTimeout * 1000, lagWarningSeconds: c.flushLagWarning });
   const flusher = new Flusher(redis, keys, batches, pool, log, config.scheduleInterval, flushOptions(config));
   const control = new SiteControl(redis, keys);
@@ -155,6 +165,7 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
       await flusher.releaseLease();
     }
     await pool.end().catch(() => undefined);
+    await batchChannels.close().catch(() => undefined);
     await redis.quit().catch(() => undefined);
     log.info('all clear, shutting down');
     process.exit(0);

@@ -6,7 +6,7 @@ export * from './selection-plan.js';
 export * from './selection.js';
 export * from './announce-args.js';
 export { RedisPeerStore, CANDIDATE_TTL_SECONDS, type PeerStoreOptions } from './redis-peer-store.js';
-export { FlushBatches, type ShardBatch } from './flush-batches.js';
+export { FlushBatches, readerOf, type BatchReader, type ShardBatch } from './flush-batches.js';
 export { syncReplicas, type ReplicaSync } from './replica-sync.js';
 export { readBatch, readPeerRow, readSnatch, type RawBatch, type PeerAccount } from './pending-rows.js';
 export { agePeerRecord, peerField } from './peer-record.js';
