@@ -106,6 +106,11 @@ const DELETED_ROWS_SET_ASIDE = [
 ];
 
 /** An Exec on the real connection `conn` that records the screen's locking lookups (users, torrents). */
+/** A batch of torrent rows alone (the other tables empty), on baseBatch's id. */
+function torrentsOnly(id: string, torrents: FlushBatch['torrents']): FlushBatch {
+  return { ...baseBatch(id), users: [], peers: [], snatches: [], tokens: [], freeTorrents: [], userTorrents: [], torrents };
+}
+
 async function countingLookups(conn: PoolConnection): Promise<{ exec: Exec; lookups: string[] }> {
   const { rowsForm } = await Exec.open(conn, 5000);
   const lookups: string[] = [];
@@ -344,16 +349,11 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
 
     it('(e) a torrent row with an absurd balance or snatch count still writes its counts and last_action', async () => {
       await resetAndSeed(db);
-      const empty = { ...baseBatch('e-torrent'), users: [], peers: [], snatches: [], tokens: [], freeTorrents: [], userTorrents: [] };
-      const batch: FlushBatch = {
-        ...empty,
-        torrents: [
-          { tid: 1, seeders: 3, leechers: 4, snatched: 2 ** 60, balanceChange: Number.NaN },
-          { tid: 2, seeders: 0, leechers: 2, snatched: 1, balanceChange: 2 ** 60 },
-          { tid: 3, seeders: 1, leechers: 0, snatched: 0, balanceChange: -(2 ** 60) },
-        ],
-      };
-      const r = await run(pool, batch);
+      const r = await run(pool, torrentsOnly('e-torrent', [
+        { tid: 1, seeders: 3, leechers: 4, snatched: 2 ** 60, balanceChange: Number.NaN },
+        { tid: 2, seeders: 0, leechers: 2, snatched: 1, balanceChange: 2 ** 60 },
+        { tid: 3, seeders: 1, leechers: 0, snatched: 0, balanceChange: -(2 ** 60) },
+      ]));
       assert.deepEqual(r.rejected, [], 'nothing set aside');
       const rows = await withConn(db, (c) => query(c, 'SELECT ID, Seeders, Leechers, Snatched, balance, last_action > ? AS fresh FROM torrents WHERE ID <= 3 ORDER BY ID', [LAST_ACTION]));
       assert.deepEqual(rows.map((t) => [t.ID, t.Seeders, t.Leechers, Number(t.Snatched), String(t.balance), Number(t.fresh)]), [
@@ -366,18 +366,13 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
     it('(e) balance changes are added to the column (summed over rows), within BIGINT', async () => {
       await resetAndSeed(db);
       await withConn(db, (c) => c.query('UPDATE torrents SET balance = 9223372036854775000 WHERE ID = 3'));
-      const empty = { ...baseBatch('e-balance'), users: [], peers: [], snatches: [], tokens: [], freeTorrents: [], userTorrents: [] };
-      const batch: FlushBatch = {
-        ...empty,
-        torrents: [
-          { tid: 1, seeders: 1, leechers: 0, snatched: 0, balanceChange: 100 },
-          { tid: 1, seeders: 2, leechers: 0, snatched: 0, balanceChange: -30 },
-          { tid: 2, seeders: 1, leechers: 0, snatched: 0, balanceChange: -10 },
-          { tid: 3, seeders: 1, leechers: 0, snatched: 0, balanceChange: Number.MAX_SAFE_INTEGER },
-          { tid: 4, seeders: 1, leechers: 0, snatched: 0 },
-        ],
-      };
-      const r = await run(pool, batch);
+      const r = await run(pool, torrentsOnly('e-balance', [
+        { tid: 1, seeders: 1, leechers: 0, snatched: 0, balanceChange: 100 },
+        { tid: 1, seeders: 2, leechers: 0, snatched: 0, balanceChange: -30 },
+        { tid: 2, seeders: 1, leechers: 0, snatched: 0, balanceChange: -10 },
+        { tid: 3, seeders: 1, leechers: 0, snatched: 0, balanceChange: Number.MAX_SAFE_INTEGER },
+        { tid: 4, seeders: 1, leechers: 0, snatched: 0 },
+      ]));
       assert.deepEqual(r.rejected, [], 'nothing set aside');
       const rows = await withConn(db, (c) => query(c, 'SELECT ID, Seeders, CAST(balance AS CHAR) AS b FROM torrents WHERE ID <= 4 ORDER BY ID'));
       assert.deepEqual(rows.map((t) => [t.ID, t.Seeders, t.b]), [
@@ -391,17 +386,12 @@ for (const mode of ['strict', 'gazelle'] as const satisfies readonly SqlModeName
     it('(e) a torrent row without counts (transfers only) keeps Seeders and Leechers and refreshes last_action by them', async () => {
       await resetAndSeed(db);
       await withConn(db, (c) => c.query('UPDATE torrents SET Seeders = IF(ID = 1, 4, 0), Leechers = 2 WHERE ID <= 2'));
-      const empty = { ...baseBatch('e-nocounts'), users: [], peers: [], snatches: [], tokens: [], freeTorrents: [], userTorrents: [] };
-      const batch: FlushBatch = {
-        ...empty,
-        torrents: [
-          { tid: 1, seeders: 0, leechers: 0, noCounts: true, balanceChange: 50, snatched: 1 },
-          { tid: 2, seeders: 0, leechers: 0, noCounts: true, balanceChange: -5, snatched: 0 },
-          { tid: 3, seeders: 0, leechers: 0, noCounts: true, balanceChange: 1, snatched: 0 },
-          { tid: 3, seeders: 6, leechers: 1, noCounts: false, balanceChange: 1, snatched: 0 },
-        ],
-      };
-      const r = await run(pool, batch);
+      const r = await run(pool, torrentsOnly('e-nocounts', [
+        { tid: 1, seeders: 0, leechers: 0, noCounts: true, balanceChange: 50, snatched: 1 },
+        { tid: 2, seeders: 0, leechers: 0, noCounts: true, balanceChange: -5, snatched: 0 },
+        { tid: 3, seeders: 0, leechers: 0, noCounts: true, balanceChange: 1, snatched: 0 },
+        { tid: 3, seeders: 6, leechers: 1, noCounts: false, balanceChange: 1, snatched: 0 },
+      ]));
       assert.deepEqual(r.rejected, [], 'nothing set aside');
       const rows = await withConn(db, (c) => query(c, 'SELECT ID, Seeders, Leechers, Snatched, CAST(balance AS CHAR) AS b, last_action > ? AS fresh FROM torrents WHERE ID <= 3 ORDER BY ID', [LAST_ACTION]));
       assert.deepEqual(rows.map((t) => [t.ID, t.Seeders, t.Leechers, Number(t.Snatched), t.b, Number(t.fresh)]), [
