@@ -67,6 +67,8 @@ local ns, nl = tonumber(T[5]) or 0, tonumber(T[6]) or 0
 local hasToken = T[7] ~= false
 local canLeech = bit.band(flags, 1) ~= 0
 local record = bit.band(flags, 4) == 0
+-- the flush is behind (the worker's hint): the peer's row is most likely still pending
+local rowsPending = bit.band(flags, 16) ~= 0
 local stopped = ev == 3
 local seederNow = left == 0
 local v4, v6 = '', ''
@@ -254,7 +256,7 @@ if record then
   end
   putPeerRow(KEYS[4], tidBytes .. peerKey, heavy or stopped, stopped and 0 or 1, nUp, nDown, upspeed,
     downspeed, left, nCorrupt, now - nFirst, nAnnounces, now, rowAddrs, ua, balanceDelta,
-    cu, cd, du, dd, fu, fd, td, seedTime, snatch and 1 or 0, free, tidBytes, uidBytes, torrentRow)
+    cu, cd, du, dd, fu, fd, td, seedTime, snatch and 1 or 0, free, tidBytes, uidBytes, torrentRow, rowsPending)
 end
 
 if left > 0 and not canLeech then

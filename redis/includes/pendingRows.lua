@@ -91,14 +91,15 @@ end
 -- seed time, snatches) and the torrent's balance change added to what was pending. Everything
 -- comes as arguments, none as a table (an announce builds no table it can do without: Lua's
 -- tables are much of its cost). `torrentRow` (optional, from torrentRowValue) is written in the
--- same HSET.
+-- same HSET. `likelyPending`: the flush is behind, so the row is read first.
 local function putPeerRow(key, field, heavy, active, up, down, upspeed, downspeed, left, corrupt,
                           timespent, announces, mtime, addrs, ua, balance, cu, cd, ru, rd, fu, fd, td, seed, snatches,
-                          free, tidBytes, uidBytes, torrentRow)
-  if not torrentRow then
+                          free, tidBytes, uidBytes, torrentRow, likelyPending)
+  if not torrentRow and not likelyPending then
     -- Nearly always nothing is pending for the peer (a flush every few seconds, an announce
     -- every half hour): one HSETNX writes the row as it is, and only a row already there is
-    -- read and summed with.
+    -- read and summed with. (While the flush is behind, nearly every peer's row is there: an
+    -- HSETNX would only find it, so the row is read first.)
     local row = packRow(heavy, active, up, down, upspeed, downspeed, left, corrupt, timespent, announces,
       mtime, addrs, ua, balance, cu, cd, ru, rd, fu, fd, td, seed, snatches, free)
     if redis.call('HSETNX', key, field, row) == 1 then return end

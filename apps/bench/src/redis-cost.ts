@@ -94,6 +94,9 @@ async function measure(readonly: boolean): Promise<Cost> {
       while (!/cluster_state:ok/.test(String(await redis.call('CLUSTER', 'INFO')))) await new Promise((r) => setTimeout(r, 50));
     }
     const store = new RedisPeerStore(redis, 'oncilla:', { readonly });
+    // rows left pending are what a flush that is behind leaves: the tracker's workers then get
+    // that hint from the primary's stats
+    store.setFlushBehind(args.pending === 'kept');
     await loadTorrents(redis, store.keys, Array.from({ length: torrents }, (_, i) => ({ id: i + 1, infoHash: makeInfoHash(i + 1), freeTorrent: 0, snatched: 0 })));
     const model = new TrafficModel({ torrents, users, maxSwarm: 50, seed: 42 });
     const drive = async (n: number, next: (i: number) => AnnounceSpec): Promise<void> => {

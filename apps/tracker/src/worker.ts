@@ -241,6 +241,9 @@ export async function runWorker(): Promise<void> {
       tuneServer(app.server, doors, config);
     } else if (m.type === 'cluster-stats') {
       cluster = m.stats;
+      // the flush behind: the announce reads each peer's pending row first (one command less
+      // than finding it with HSETNX)
+      store.setFlushBehind(m.stats.flush.lagSeconds > 0);
     } else if (m.type === 'user-peers') {
       userPeers.answer(m);
     } else if (m.type === 'shutdown') {

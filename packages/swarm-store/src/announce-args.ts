@@ -16,6 +16,11 @@ export interface AnnounceLimits {
   maxTransfer: number;
   /** Record nothing for MySQL. */
   readonly: boolean;
+  /**
+   * The flush is behind (MySQL away): most peers' rows are still pending, so the script reads
+   * the peer's row first instead of trying to write a new one (optional; a hint only).
+   */
+  rowsPending?: boolean;
 }
 
 const EVENT: Record<AnnounceEvent, number> = { none: 0, started: 1, completed: 2, stopped: 3 };
@@ -43,7 +48,7 @@ export function packAnnounce(a: AnnounceInput, fields: readonly CandidateField[]
   const addrs = (a.ipv4 ? 4 : 0) + (a.ipv6 ? 16 : 0);
   const b = Buffer.allocUnsafe(4 + 1 + 1 + 28 + 2 + 1 + addrs + 20 + 1 + 2 + 2 + 4 + 14 + 1 + ua.length + 1 + err.length);
   let at = b.writeUInt32BE(a.user.uid >>> 0, 0);
-  at = b.writeUInt8((a.user.canLeech ? 1 : 0) | (a.user.isProtected ? 2 : 0) | (l.readonly ? 4 : 0) | (a.withPeerIds ? 8 : 0), at);
+  at = b.writeUInt8((a.user.canLeech ? 1 : 0) | (a.user.isProtected ? 2 : 0) | (l.readonly ? 4 : 0) | (a.withPeerIds ? 8 : 0) | (l.rowsPending ? 16 : 0), at);
   at = b.writeUInt8(EVENT[a.event], at);
   at = u56(b, at, a.left);
   at = u56(b, at, a.uploaded);

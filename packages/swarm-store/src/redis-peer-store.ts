@@ -101,6 +101,11 @@ export class RedisPeerStore implements PeerStore {
     this.#limits = { ...this.#limits, maxRate: l.maxRate, maxTransfer: l.maxTransfer };
   }
 
+  /** Whether the flush is behind (AnnounceLimits.rowsPending), from the primary's stats. */
+  setFlushBehind(behind: boolean): void {
+    if (behind !== (this.#limits.rowsPending ?? false)) this.#limits = { ...this.#limits, rowsPending: behind };
+  }
+
   /**
    * One round trip: the announce script, and right behind it an HMGET of the candidate fields
    * it left fresh (the records never pass through Lua). Non-compact announces get their

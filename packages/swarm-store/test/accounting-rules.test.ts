@@ -206,6 +206,27 @@ describe('accounting rules of the announce script', () => {
     assert.equal(again.torrents[0].balanceChange, 600);
   });
 
+  it('while the flush is behind, a peer\'s pending row is read first, not found by an HSETNX; the sums are the same', async () => {
+    const hsetnx = async (): Promise<number> => Number(/cmdstat_hsetnx:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    const s = store();
+    ok(await s.announce(input({ ...alice, event: 'started' })));
+    ok(await s.announce(input({ ...alice, uploaded: 1000 })));
+    await redis.config('RESETSTAT');
+    ok(await s.announce(input({ ...alice, uploaded: 1500 })));
+    assert.equal(await hsetnx(), 1, 'not told: an HSETNX that finds the row');
+    s.setFlushBehind(true);
+    await redis.config('RESETSTAT');
+    ok(await s.announce(input({ ...alice, uploaded: 1800 })));
+    assert.equal(await hsetnx(), 0, 'told: the row is read first');
+    assert.deepEqual(await credited(), [1800, 0], 'every transfer credited once');
+    for (const sh of k.shards()) await redis.del(sh.pending);
+    s.setFlushBehind(false);
+    await redis.config('RESETSTAT');
+    ok(await s.announce(input({ ...alice, uploaded: 1900 })));
+    assert.equal(await hsetnx(), 1, 'caught up, nothing pending: one HSETNX writes the row');
+    assert.deepEqual(await credited(), [100, 0]);
+  });
+
   it('reads and extends a pending row written before rows carried the balance change (a rolling upgrade)', async () => {
     const s = store();
     ok(await s.announce(input({ ...alice, event: 'started' })));
