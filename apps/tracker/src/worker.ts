@@ -242,8 +242,9 @@ export async function runWorker(): Promise<void> {
     } else if (m.type === 'cluster-stats') {
       cluster = m.stats;
       // the flush behind: the announce reads each peer's pending row first (one command less
-      // than finding it with HSETNX)
-      store.setFlushBehind(m.stats.flush.lagSeconds > 0);
+      // than finding it with HSETNX). A flush under way shows a lag of a second or two; behind
+      // means more than a schedule_interval
+      store.setFlushBehind(m.stats.flush.lagSeconds > Math.max(2, config.scheduleInterval));
     } else if (m.type === 'user-peers') {
       userPeers.answer(m);
     } else if (m.type === 'shutdown') {
