@@ -45,14 +45,19 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
     log.info(`mysql_host = localhost: connecting through the Unix socket ${mysqlAt.socketPath} (mysql_socket), as Ocelot does; set mysql_host = 127.0.0.1 for TCP`);
   }
   await waitForMysql(pool, log);
+  // readonly: the announce script records nothing, so there is nothing to flush. flush=false:
+  // another cluster on the same Redis holds the lease and writes what this one records.
+  const flushing = !config.readonly && config.flush;
   // the flush reads its batches over connections of its own (ioredis' decoder was a tenth of
   // the primary's CPU under load), one per master on a cluster; ioredis while they are down
-  const batchChannels = redis instanceof Cluster
-    ? new ClusterChannels(redis, BATCH_READ_TIMEOUT_MS, `oncilla-flush:${process.pid}`)
-    : new ScriptChannel(channelTarget(config.redisUrl), BATCH_READ_TIMEOUT_MS, `oncilla-flush:${process.pid}`);
+  const batchChannels = !flushing
+    ? undefined
+    : redis instanceof Cluster
+      ? new ClusterChannels(redis, BATCH_READ_TIMEOUT_MS, `oncilla-flush:${process.pid}`)
+      : new ScriptChannel(channelTarget(config.redisUrl), BATCH_READ_TIMEOUT_MS, `oncilla-flush:${process.pid}`);
   if (batchChannels instanceof ClusterChannels) batchChannels.warm();
-  else void batchChannels.connect();
-  const batches = new FlushBatches(redis, keys, batchChannels instanceof ClusterChannels ? batchChannels : readerOf(batchChannels));
+  else void batchChannels?.connect();
+  const batches = new FlushBatches(redis, keys, batchChannels instanceof ScriptChannel ? readerOf(batchChannels) : batchChannels);
   const flushOptions = (c: Config) => ({ queryTimeoutMs: c.mysqlFlushTimeout * 1000, lagWarningSeconds: c.flushLagWarning });
   const flusher = new Flusher(redis, keys, batches, pool, log, config.scheduleInterval, flushOptions(config));
   const control = new SiteControl(redis, keys);
@@ -82,9 +87,6 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
   clock.start();
   const reaper = new Reaper(store, control, log, () => clock.seconds());
   reaper.start(config.reapPeersInterval, config.peersTimeout);
-  // readonly: the announce script records nothing, so there is nothing to flush. flush=false:
-  // another cluster on the same Redis holds the lease and writes what this one records.
-  const flushing = !config.readonly && config.flush;
   if (flushing) flusher.start();
   else if (!config.readonly) log.info('flush = false: this cluster records accounting in Redis and leaves the MySQL flush to another cluster');
   const callback = new TokenExpiryCallback(redis, keys, flusher, log, () => config);
@@ -165,7 +167,7 @@ export async function runPrimary(initial: Config, warnings: string[], rereadConf
       await flusher.releaseLease();
     }
     await pool.end().catch(() => undefined);
-    await batchChannels.close().catch(() => undefined);
+    await batchChannels?.close().catch(() => undefined);
     await redis.quit().catch(() => undefined);
     log.info('all clear, shutting down');
     process.exit(0);
