@@ -80,13 +80,19 @@ export function encodeAnnounce(r: AnnounceReply): Buffer {
     (peers6 !== undefined ? peers6.length : 0) +
     1;
   const out = Buffer.allocUnsafe(total);
+  // (TypedArray#set rather than Buffer#copy, whose argument checks cost more than these copies)
   let offset = out.write(head, 0, 'latin1');
-  if (ip !== undefined) offset += ip.copy(out, offset);
+  if (ip !== undefined) {
+    out.set(ip, offset);
+    offset += ip.length;
+  }
   offset += out.write(middle, offset, 'latin1');
-  offset += peers.copy(out, offset);
+  out.set(peers, offset);
+  offset += peers.length;
   if (peers6 !== undefined) {
     offset += out.write(peers6Head, offset, 'latin1');
-    offset += peers6.copy(out, offset);
+    out.set(peers6, offset);
+    offset += peers6.length;
   }
   out[offset] = 0x65; // 'e'
   return out;

@@ -31,6 +31,12 @@ function writeHex(out: Buffer, at: number, bytes: Buffer): number {
   return at;
 }
 
+/** Writes `bytes` at `at`; returns the offset after them. */
+function put(out: Buffer, at: number, bytes: Buffer): number {
+  out.set(bytes, at);
+  return at + bytes.length;
+}
+
 function crlf(out: Buffer, at: number): number {
   out[at++] = 0x0d;
   out[at++] = 0x0a;
@@ -85,23 +91,22 @@ export class AnnounceCommand {
     const hmget = fields.length > 0 ? this.#hmget(fields) : undefined;
     const out = Buffer.allocUnsafe(this.#head.length + 3 * keyLength + shard.shardKeys.length + packedHead.length + packed.length + 2
       + HEX_HEAD.length + INFO_HASH_LENGTH * 2 + 2 + (hmget ? hmget.head.length + keyLength + hmget.fields.length : 0));
-    let at = this.#head.copy(out, 0);
+    // (TypedArray#set and #copyWithin: Node 20's Buffer#copy checks its arguments in JavaScript
+    // first, a few times the cost on these short runs)
+    let at = put(out, 0, this.#head);
     const torrentKeyAt = at;
-    for (const keyHead of [tHead, sHead, lHead]) {
-      at += keyHead.copy(out, at);
-      at = crlf(out, writeHex(out, at, infoHash));
-    }
-    at += shard.shardKeys.copy(out, at);
+    at = crlf(out, writeHex(out, put(out, at, tHead), infoHash));
+    at = crlf(out, writeHex(out, put(out, at, sHead), infoHash));
+    at = crlf(out, writeHex(out, put(out, at, lHead), infoHash));
+    at = put(out, at, shard.shardKeys);
     at += out.write(packedHead, at, 'latin1');
-    at += packed.copy(out, at);
-    at = crlf(out, at);
-    at += HEX_HEAD.copy(out, at);
-    at = crlf(out, writeHex(out, at, infoHash));
+    at = crlf(out, put(out, at, packed));
+    at = crlf(out, writeHex(out, put(out, at, HEX_HEAD), infoHash));
     if (hmget) {
-      at += hmget.head.copy(out, at);
+      at = put(out, at, hmget.head);
       // the torrent's key, as the FCALL's first key was written
-      at += out.copy(out, at, torrentKeyAt, torrentKeyAt + keyLength);
-      at += hmget.fields.copy(out, at);
+      out.copyWithin(at, torrentKeyAt, torrentKeyAt + keyLength);
+      at = put(out, at + keyLength, hmget.fields);
     }
     return out;
   }

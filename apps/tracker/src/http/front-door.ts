@@ -56,11 +56,11 @@ class Connection {
   #closeAfter = false;
   #handedOff = false;
   #noDelay = false;
-  #timer: NodeJS.Timeout | undefined;
+  /** When the connection is closed unless something happens first (ms since the epoch; 0: never). */
+  deadline = 0;
   readonly #onData = (chunk: Buffer): void => this.#data(chunk);
   readonly #onEnd = (): void => this.#end();
   readonly #onError = (): void => void this.socket.destroy();
-  readonly #onTimeout = (): void => void this.socket.destroy();
 
   constructor(
     readonly socket: Socket,
@@ -71,10 +71,7 @@ class Connection {
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
-    socket.once('close', () => {
-      open.delete(this);
-      clearTimeout(this.#timer);
-    });
+    socket.once('close', () => open.delete(this));
     this.#arm(o.timeouts().connectionTimeout);
   }
 
@@ -90,8 +87,7 @@ class Connection {
   }
 
   #arm(seconds: number): void {
-    clearTimeout(this.#timer);
-    this.#timer = seconds > 0 ? setTimeout(this.#onTimeout, seconds * 1000) : undefined;
+    this.deadline = seconds > 0 ? Date.now() + seconds * 1000 : 0;
   }
 
   #data(chunk: Buffer): void {
@@ -136,8 +132,7 @@ class Connection {
       });
       if (body === undefined) return this.#handOff();
       this.#buf = at + 4 === buf.length ? undefined : buf.subarray(at + 4);
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
+      this.deadline = 0;
       const close = req.close;
       if (Buffer.isBuffer(body)) {
         this.#reply(body, close);
@@ -163,7 +158,7 @@ class Connection {
     const head = okResponseHead(body.length, httpDate(), after);
     const out = Buffer.allocUnsafe(head.length + body.length);
     out.write(head, 0, 'latin1');
-    body.copy(out, head.length);
+    out.set(body, head.length);
     if (close) {
       this.#buf = undefined;
       socket.write(out);
@@ -192,8 +187,7 @@ class Connection {
   #handOff(): void {
     const socket = this.socket;
     this.#handedOff = true;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.deadline = 0;
     socket.off('data', this.#onData);
     socket.off('end', this.#onEnd);
     socket.off('error', this.#onError);
@@ -212,6 +206,13 @@ class Connection {
   }
 }
 
+/**
+ * How often the open connections' deadlines are checked: a connection goes between its timeout
+ * and this much later. One sweep instead of a timer per connection: arming and clearing Node's
+ * timers twice per keep-alive request cost ~0.8 µs of a worker's ~30 per announce.
+ */
+const SWEEP_MS = 250;
+
 /** Node's servers that already check their handed-over connections' timeouts. */
 const tracking = new WeakSet<HttpServer>();
 
@@ -226,11 +227,19 @@ export function createFrontDoor(o: FrontDoorOptions): FrontDoor {
   // allowHalfOpen: a client's FIN after its request still gets the reply (Node's server does the
   // same). No noDelay here: see #reply and #handOff.
   const server = createServer({ allowHalfOpen: true }, (socket) => void new Connection(socket, o, open));
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const c of open) if (c.deadline !== 0 && c.deadline <= now) c.socket.destroy();
+  }, SWEEP_MS);
+  sweep.unref();
   return {
     server,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          clearInterval(sweep);
+          resolve();
+        });
         for (const c of open) c.drain();
         // connections handed to Node's server: its idle keep-alive ones go now too
         o.http.closeIdleConnections();
