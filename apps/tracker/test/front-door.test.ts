@@ -7,12 +7,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { seededRandom } from '@oncilla/testkit';
 import { createFrontDoor, type FrontDoor } from '../src/http/front-door.js';
 import { handleClientError, ignoreExpect, trackResponses } from '../src/http/client-errors.js';
 import { serverOptions } from '../src/http/timeouts.js';
-import { exchange, parseReplies } from './support/raw-http.js';
+import { closedWithin, exchange, parseReplies } from './support/raw-http.js';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
 const CASES = 400;
@@ -161,6 +161,36 @@ describe('front door, closing after a reply', () => {
     port = await listen(door.server);
   });
   after(() => door.close());
+
+  it('keeps a connection after its reply for keepalive_timeout, then closes it', async () => {
+    keepalive = 1;
+    const o = await exchange(port, Buffer.from('GET /small HTTP/1.1\r\n\r\n'), { deadlineMs: 5000 });
+    assert.equal(o.timedOut, false, 'the server closed the idle connection');
+    assert.deepEqual(parseReplies(o.data).map((r) => r.body.toString('latin1')), ['small']);
+    assert.ok(o.ms >= 1000 - 100, `closed after ${o.ms} ms, before keepalive_timeout`);
+  });
+
+  it('closes a connection whose request stops half-way after connection_timeout, without a reply', async () => {
+    keepalive = 5;
+    const o = await exchange(port, Buffer.from('GET /small HTTP/1.1\r\nHost: x'), { deadlineMs: 6000 });
+    assert.equal(o.timedOut, false, 'the server closed the stalled connection');
+    assert.equal(o.data.length, 0);
+    assert.ok(o.ms >= 2000 - 100, `closed after ${o.ms} ms, before connection_timeout`);
+  });
+
+  it('times a kept connection\'s next request from its first byte (connection_timeout, not keepalive_timeout)', async () => {
+    keepalive = 5;
+    const s = net.connect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve) => s.once('connect', () => resolve()));
+    const closed = closedWithin(s, 6000);
+    s.write('GET /small HTTP/1.1\r\n\r\n');
+    await new Promise<void>((resolve) => s.once('data', () => resolve()));
+    const partAt = Date.now();
+    s.write('GET /small HTTP/1.1\r\n');
+    await closed;
+    const ms = Date.now() - partAt;
+    assert.ok(ms >= 2000 - 100 && ms < 4500, `closed ${ms} ms after the partial request`);
+  });
 
   for (const [what, ka, header] of [['keepalive_timeout = 0', 0, ''], ['Connection: close', 5, 'Connection: close\r\n']] as const) {
     it(`sends a small reply whole, then the FIN (${what})`, async () => {
