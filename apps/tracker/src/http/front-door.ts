@@ -13,6 +13,7 @@
  * pipelined requests answered in order, a client's FIN answered after what it asked for.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Server as HttpServer } from 'node:http';
 import { couldBePlainGet, okResponseHead, parsePlainGet, type AfterReply } from '@oncilla/protocol';
 import type { FastAnswer } from './fast-answer.js';
@@ -56,7 +57,7 @@ class Connection {
   #closeAfter = false;
   #handedOff = false;
   #noDelay = false;
-  /** When the connection is closed unless something happens first (ms since the epoch; 0: never). */
+  /** When the connection is closed unless something happens first (performance.now() ms, a monotonic clock; 0: never). */
   deadline = 0;
   readonly #onData = (chunk: Buffer): void => this.#data(chunk);
   readonly #onEnd = (): void => this.#end();
@@ -87,7 +88,7 @@ class Connection {
   }
 
   #arm(seconds: number): void {
-    this.deadline = seconds > 0 ? Date.now() + seconds * 1000 : 0;
+    this.deadline = seconds > 0 ? performance.now() + seconds * 1000 : 0;
   }
 
   #data(chunk: Buffer): void {
@@ -228,7 +229,7 @@ export function createFrontDoor(o: FrontDoorOptions): FrontDoor {
   // same). No noDelay here: see #reply and #handOff.
   const server = createServer({ allowHalfOpen: true }, (socket) => void new Connection(socket, o, open));
   const sweep = setInterval(() => {
-    const now = Date.now();
+    const now = performance.now();
     for (const c of open) if (c.deadline !== 0 && c.deadline <= now) c.socket.destroy();
   }, SWEEP_MS);
   sweep.unref();
