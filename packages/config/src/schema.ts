@@ -131,12 +131,12 @@ export const CONFIG_KEYS = [
   ocelot('connection_timeout', uint(1, 3600), {
     default: '10',
     reloadable: true,
-    description: 'Seconds from accept until a connection without a complete request is closed.',
+    description: "Seconds from accept (or, on a kept connection, from the next request's first byte) until a connection without a complete request is closed; checked every 250 ms, so it goes up to a quarter second late.",
   }),
   ocelot('keepalive_timeout', uint(0, 3600), {
     default: '0',
     reloadable: true,
-    description: 'Idle seconds a keep-alive connection is held after a response; 0 disables keep-alive.',
+    description: 'Idle seconds a keep-alive connection is held after a response (checked every 250 ms); 0 disables keep-alive.',
   }),
   ocelot('announce_interval', uint(1, DAY), {
     default: '1800',
