@@ -35,3 +35,22 @@ it('reads replies whole however the bytes are split', () => {
 it('refuses a byte that starts no reply', () => {
   assert.throws(() => new RespReader().push(Buffer.from('?x\r\n')), RespError);
 });
+
+it('reads a large reply of many chunks (a flush page) as sent, and replies that follow it', () => {
+  const fields = Array.from({ length: 2000 }, (_, i) => Buffer.alloc(40 + (i % 200), i % 251));
+  const bulk = (b: Buffer): Buffer => Buffer.concat([Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n')]);
+  const page = Buffer.concat([Buffer.from(`*2\r\n$1\r\n0\r\n*${fields.length}\r\n`), ...fields.map(bulk), Buffer.from(':7\r\n*0\r\n')]);
+  for (const size of [1000, 4096, 65_536, 7]) {
+    const r = new RespReader();
+    const got: RespValue[] = [];
+    for (let at = 0; at < page.length; at += size) got.push(...r.push(page.subarray(at, at + size)));
+    assert.deepEqual(got, [[Buffer.from('0'), fields], 7, []], `chunks of ${size}`);
+  }
+});
+
+it('forgets a half-read reply on reset', () => {
+  const r = new RespReader();
+  assert.deepEqual(r.push(Buffer.from('*2\r\n$5\r\nab')), []);
+  r.reset();
+  assert.deepEqual(r.push(Buffer.from(':1\r\n')), [1]);
+});
