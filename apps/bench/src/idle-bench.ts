@@ -6,23 +6,17 @@
  * CPU per second (the primary's flush ticks, the workers' change feed and stats, Redis' and
  * MariaDB's share). Writes `bench-idle-results.json`.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { insertTorrents, insertUsers, makeInfoHash, makePasskey, startMariaDb, startRedis } from '@oncilla/testkit';
 import { TrackerProcess } from '@oncilla/tracker/launcher';
 import { parseToolArgs } from './args.js';
 import { cpuSeconds } from './proc-stats.js';
+import { sleep, workerPids } from './tracker-pids.js';
 
 const parsed = parseToolArgs(process.argv.slice(2), { seconds: 30, settle: 10, workers: 2, users: 100, torrents: 100 }, {}, 'bench-idle-results.json');
 const { seconds, settle, workers, users, torrents } = parsed.numbers;
 const log = (msg: string): void => console.log(`[bench:idle] ${msg}`);
-
-/** A process' children (Linux /proc; the primary's are its workers). */
-function childrenOf(pid: number): number[] {
-  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const [redis, db] = await Promise.all([startRedis({ appendonly: true }), startMariaDb({ sqlMode: 'gazelle' })]);
 let tracker: TrackerProcess | undefined;
@@ -37,7 +31,7 @@ try {
   const primary = tracker.child.pid;
   if (primary === undefined) throw new Error('the tracker has no pid');
   const pids: Record<string, number> = { primary, redis: redis.pid, mariadb: db.pid };
-  for (const pid of childrenOf(primary)) pids[`worker:${pid}`] = pid;
+  for (const pid of await workerPids(tracker, workers)) pids[`worker:${pid}`] = pid;
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
   await sleep(seconds * 1000);
   const msPerSecond: Record<string, number> = {};

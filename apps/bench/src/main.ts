@@ -18,9 +18,9 @@ import { cpuSeconds, cpuSecondsWithChildren, idleShare, infoField, microsPerAnno
 import { startBenchRedis, type BenchRedis } from './redis-side.js';
 import { formatRatios, formatTable, throughputRatios, type RunFigures } from './report.js';
 import { failureCount, runWrk, type BenchJson, type WrkRun } from './wrk.js';
+import { sleep, workerPids } from './tracker-pids.js';
 
 const log = (msg: string): void => console.log(`[bench] ${msg}`);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Pins a process and all its threads to one CPU. */
 function pin(pid: number, cpu: number): void {
@@ -95,20 +95,6 @@ interface OncillaCluster {
   primary: number;
   workers: number[];
   flusherPids: number[];
-}
-
-/**
- * The workers' pids, from their 'worker listening' lines: they may reach us after the primary's
- * 'tracker ready' (each process writes its own log lines), so wait for all of them.
- */
-async function workerPids(t: TrackerProcess, count: number): Promise<number[]> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const pids = [...new Set(t.logs.filter((l) => l.msg === 'worker listening').map((l) => Number(l.pid)))];
-    if (pids.length >= count) return pids;
-    if (Date.now() > deadline) throw new Error(`${pids.length} of ${count} workers said they listen`);
-    await sleep(50);
-  }
 }
 
 async function startOncilla(o: BenchOptions, redis: Pick<TrackerOptions, 'redisUrl' | 'redisCluster'>, db: MariaDbServer, run: PlannedRun): Promise<OncillaCluster> {
