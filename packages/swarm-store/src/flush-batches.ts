@@ -32,6 +32,31 @@ export function readerOf(ch: ScriptChannel): BatchReader {
   return { forShard: () => (ch.ready ? ch : undefined) };
 }
 
+/** A batch's two reads, page by page, whichever connection they go over. */
+interface BatchPages {
+  /** One HSCAN page of the batch's hash: the next cursor and the fields and values. */
+  hscan(cursor: string): Promise<[string, Buffer[]]>;
+  /** LRANGE of the batch's completions. */
+  lrange(start: number, stop: number): Promise<Buffer[]>;
+}
+
+async function readPages(p: BatchPages): Promise<RawBatch> {
+  const pending: Buffer[] = [];
+  let cursor = '0';
+  do {
+    const [next, flat] = await p.hscan(cursor);
+    cursor = next;
+    for (const x of flat) pending.push(x);
+  } while (cursor !== '0');
+  const snatches: Buffer[] = [];
+  for (let start = 0; ; start += PAGE) {
+    const page = await p.lrange(start, start + PAGE - 1);
+    for (const x of page) snatches.push(x);
+    if (page.length < PAGE) break;
+  }
+  return { pending, snatches };
+}
+
 function buffers(v: RespValue): Buffer[] {
   if (!Array.isArray(v) || !v.every(Buffer.isBuffer)) throw new Error('unexpected reply to a batch read');
   return v;
@@ -86,39 +111,25 @@ export class FlushBatches {
     return this.#readViaClient(b);
   }
 
-  async #readVia(ch: ScriptChannel, b: ShardBatch): Promise<RawBatch> {
-    const pending: Buffer[] = [];
-    let cursor = '0';
-    do {
-      const reply = await ch.call(['HSCAN', b.shard.batch, cursor, 'COUNT', String(PAGE)]);
-      if (!Array.isArray(reply) || !Buffer.isBuffer(reply[0])) throw new Error('unexpected reply to HSCAN');
-      cursor = reply[0].toString('latin1');
-      for (const x of buffers(reply[1])) pending.push(x);
-    } while (cursor !== '0');
-    const snatches: Buffer[] = [];
-    for (let start = 0; ; start += PAGE) {
-      const page = buffers(await ch.call(['LRANGE', b.shard.batchSnatches, String(start), String(start + PAGE - 1)]));
-      for (const x of page) snatches.push(x);
-      if (page.length < PAGE) break;
-    }
-    return { pending, snatches };
+  #readVia(ch: ScriptChannel, b: ShardBatch): Promise<RawBatch> {
+    return readPages({
+      hscan: async (cursor) => {
+        const reply = await ch.call(['HSCAN', b.shard.batch, cursor, 'COUNT', String(PAGE)]);
+        if (!Array.isArray(reply) || !Buffer.isBuffer(reply[0])) throw new Error('unexpected reply to HSCAN');
+        return [reply[0].toString('latin1'), buffers(reply[1])];
+      },
+      lrange: async (start, stop) => buffers(await ch.call(['LRANGE', b.shard.batchSnatches, String(start), String(stop)])),
+    });
   }
 
-  async #readViaClient(b: ShardBatch): Promise<RawBatch> {
-    const pending: Buffer[] = [];
-    let cursor = '0';
-    do {
-      const [next, flat] = await this.client.hscanBuffer(b.shard.batch, cursor, 'COUNT', PAGE);
-      cursor = next.toString();
-      for (const x of flat) pending.push(x);
-    } while (cursor !== '0');
-    const snatches: Buffer[] = [];
-    for (let start = 0; ; start += PAGE) {
-      const page = await this.client.lrangeBuffer(b.shard.batchSnatches, start, start + PAGE - 1);
-      for (const x of page) snatches.push(x);
-      if (page.length < PAGE) break;
-    }
-    return { pending, snatches };
+  #readViaClient(b: ShardBatch): Promise<RawBatch> {
+    return readPages({
+      hscan: async (cursor) => {
+        const [next, flat] = await this.client.hscanBuffer(b.shard.batch, cursor, 'COUNT', PAGE);
+        return [next.toString(), flat];
+      },
+      lrange: (start, stop) => this.client.lrangeBuffer(b.shard.batchSnatches, start, stop),
+    });
   }
 
   async end(b: ShardBatch): Promise<boolean> {
