@@ -118,8 +118,9 @@ async function listen(app: FastifyInstance, answer: FastAnswer, timeouts: () => 
   await app.ready();
   const doors: FrontDoor[] = [];
   for (const t of listenTargets(c)) {
-    const door = createFrontDoor({ answer, http: app.server, timeouts });
+    const door = createFrontDoor({ answer, http: app.server, timeouts, direct: c.directSockets });
     await listenOn(door.server, t, c, log);
+    if (door.fallback !== undefined) log.warn(`client connections through net.Socket: ${door.fallback}`);
     doors.push(door);
   }
   return doors;
@@ -226,7 +227,7 @@ export async function runWorker(): Promise<void> {
   };
   const app = buildApp(appDeps);
   const doors = await listen(app, fastAnswer(appDeps), () => config, config, log);
-  for (const d of doors) stats.watch(d.server);
+  for (const d of doors) stats.watch(d);
   tuneServer(app.server, doors, config);
   // The primary adds every worker's counters up and sends the sum back (report and /metrics).
   setInterval(() => sendToPrimary({ type: 'stats', stats: stats.snapshot() }), 1000).unref();

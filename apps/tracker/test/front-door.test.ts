@@ -79,7 +79,10 @@ function generate(seed: number, i: number): Case {
 
 const normalise = (b: Buffer): string => b.toString('latin1').replace(/Date: [^\r]*\r\n/g, 'Date: D\r\n');
 
-describe(`front door against Node's server (seed ${SEED})`, () => {
+for (const direct of [true, false]) {
+const transport = direct ? 'handle' : 'socket';
+
+describe(`front door on ${transport}s against Node's server (seed ${SEED})`, () => {
   let plain: http.Server;
   let behind: http.Server;
   let door: FrontDoor;
@@ -90,6 +93,7 @@ describe(`front door against Node's server (seed ${SEED})`, () => {
     plain = nodeServer();
     behind = nodeServer();
     door = createFrontDoor({
+      direct,
       http: behind,
       timeouts: () => TIMEOUTS,
       answer: (q) => (fast(q.url) ? new Promise((resolve) => setImmediate(() => resolve(echo(q.url, q.xForwardedFor, q.userAgent)))) : undefined),
@@ -100,6 +104,11 @@ describe(`front door against Node's server (seed ${SEED})`, () => {
   after(async () => {
     plain.closeAllConnections();
     await Promise.all([new Promise((r) => plain.close(r)), door.close()]);
+  });
+
+  it(`reads its connections on ${transport}s`, () => {
+    assert.equal(door.transport, transport);
+    assert.equal(door.fallback, undefined);
   });
 
   it('answers every request as Node does', async () => {
@@ -134,6 +143,31 @@ describe(`front door against Node's server (seed ${SEED})`, () => {
     assert.deepEqual(parseReplies(o.data).map((r) => r.body.toString('latin1')), ['/fast/1|-|-', '/fast/2|-|-']);
   });
 
+  it('hands a request followed by a FIN to Node, which answers it as it does itself', async () => {
+    const req = Buffer.from('GET /other?x HTTP/1.1\r\n\r\n');
+    const [a, b] = await Promise.all([plainPort, doorPort].map((port) => exchange(port, req, { endAfterWrite: true, deadlineMs: 5000 })));
+    assert.equal(b.timedOut, false, 'the connection was closed');
+    assert.equal(normalise(b.data), normalise(a.data));
+    assert.match(normalise(b.data), /\/other\?x/);
+  });
+
+  it('counts its connections and their bytes, handed-off ones too', async () => {
+    const before = door.counts();
+    const fastReq = Buffer.from('GET /fast/count HTTP/1.1\r\nConnection: close\r\n\r\n');
+    const otherReq = Buffer.from('GET /other?count HTTP/1.1\r\nConnection: close\r\n\r\n');
+    const [f, n] = await Promise.all([exchange(doorPort, fastReq, { deadlineMs: 5000 }), exchange(doorPort, otherReq, { deadlineMs: 5000 })]);
+    // both sides closed: the server's close has been seen once its counts settle
+    let after = door.counts();
+    for (let i = 0; i < 50 && after.open > before.open; i++) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      after = door.counts();
+    }
+    assert.equal(after.opened - before.opened, 2);
+    assert.equal(after.open, before.open);
+    assert.equal(after.bytesRead - before.bytesRead, fastReq.length + otherReq.length);
+    assert.equal(after.bytesWritten - before.bytesWritten, f.data.length + n.data.length);
+  });
+
   it('answers pipelined fast requests in order on one connection', async () => {
     const reqs = Array.from({ length: 20 }, (_, i) => `GET /fast/${i} HTTP/1.1\r\n\r\n`).join('') + 'GET /fast/last HTTP/1.1\r\nConnection: close\r\n\r\n';
     const o = await exchange(doorPort, Buffer.from(reqs), { deadlineMs: 5000 });
@@ -142,7 +176,7 @@ describe(`front door against Node's server (seed ${SEED})`, () => {
   });
 });
 
-describe('front door, closing after a reply', () => {
+describe(`front door on ${transport}s, closing after a reply`, () => {
   // 16 MiB: more than a loopback socket's send buffer takes at once, so the reply is still
   // being written when the close is due
   const BIG = Buffer.alloc(16 * 1024 * 1024, 0x61);
@@ -154,6 +188,7 @@ describe('front door, closing after a reply', () => {
   before(async () => {
     behind = http.createServer((_req, res) => res.end('node'));
     door = createFrontDoor({
+      direct,
       http: behind,
       timeouts: () => ({ connectionTimeout: 2, keepaliveTimeout: keepalive }),
       answer: (q) => (q.url === '/big' ? BIG : q.url === '/small' ? Buffer.from('small') : undefined),
@@ -211,4 +246,50 @@ describe('front door, closing after a reply', () => {
       assert.ok(reply.body.equals(BIG));
     });
   }
+
+  it('closes connections beyond server.maxConnections (max_middlemen) at once', async () => {
+    keepalive = 5;
+    door.server.maxConnections = 2;
+    try {
+      const held = await Promise.all([0, 1].map(() => new Promise<net.Socket>((resolve) => {
+        const s = net.connect({ host: '127.0.0.1', port }, () => resolve(s));
+      })));
+      // the door has seen both (a request answered on each)
+      for (const s of held) {
+        s.write('GET /small HTTP/1.1\r\n\r\n');
+        await new Promise<void>((resolve) => s.once('data', () => resolve()));
+      }
+      const o = await exchange(port, Buffer.from('GET /small HTTP/1.1\r\n\r\n'), { deadlineMs: 3000 });
+      assert.equal(o.timedOut, false, 'the third connection was closed');
+      assert.equal(o.data.length, 0);
+      for (const s of held) s.destroy();
+    } finally {
+      door.server.maxConnections = 0;
+    }
+  });
+
+  it('waits in close() for a reply still being computed', async () => {
+    let release: (b: Buffer) => void = () => undefined;
+    const slowBehind = http.createServer((_req, res) => res.end('node'));
+    const slow = createFrontDoor({
+      direct,
+      http: slowBehind,
+      timeouts: () => ({ connectionTimeout: 2, keepaliveTimeout: 5 }),
+      answer: () => new Promise<Buffer>((resolve) => { release = resolve; }),
+    });
+    const slowPort = await listen(slow.server);
+    const reply = exchange(slowPort, Buffer.from('GET /slow HTTP/1.1\r\n\r\n'), { deadlineMs: 5000 });
+    while (slow.counts().open === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    // (the request is read once the answer is asked for)
+    for (let i = 0; i < 100; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    let closed = false;
+    const closing = slow.close().then(() => { closed = true; });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.equal(closed, false, 'close() waited for the busy connection');
+    release(Buffer.from('late'));
+    await closing;
+    const o = await reply;
+    assert.deepEqual(parseReplies(o.data).map((r) => r.body.toString('latin1')), ['late']);
+  });
 });
+}

@@ -54,6 +54,7 @@ export interface Config {
   /** Empty: one Redis at redisUrl; else seed nodes of a Redis Cluster. */
   readonly redisCluster: readonly HostPort[];
   readonly redisKeyPrefix: string;
+  readonly directSockets: boolean;
   readonly redisAutoPipelining: boolean;
   readonly workers: number;
   readonly allowPrivatePeers: boolean;
@@ -122,6 +123,7 @@ export function buildConfig(v: ConfigValues): Config {
     redisUrl: v.redis_url,
     redisCluster: Object.freeze(v.redis_cluster.map((n) => Object.freeze({ host: n.host, port: n.port }))),
     redisKeyPrefix: v.redis_key_prefix,
+    directSockets: v.direct_sockets,
     redisAutoPipelining: v.redis_auto_pipelining,
     workers: v.workers,
     allowPrivatePeers: v.allow_private_peers,

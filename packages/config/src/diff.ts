@@ -42,6 +42,7 @@ const CONFIG_FIELDS: { readonly [K in keyof ConfigValues]: (c: Config) => unknow
   allow_client_ip: (c) => c.allowClientIp,
   trusted_proxies: (c) => c.trustedProxies,
   announce_jitter: (c) => c.announceJitter,
+  direct_sockets: (c) => c.directSockets,
   redis_auto_pipelining: (c) => c.redisAutoPipelining,
   log_level: (c) => c.logLevel,
   site_port: (c) => c.sitePort,

@@ -13,7 +13,7 @@ const OCELOT_KEYS = [
 ];
 const ONCILLA_KEYS = [
   'redis_url', 'redis_cluster', 'redis_key_prefix', 'workers', 'allow_private_peers', 'allow_client_ip', 'trusted_proxies',
-  'announce_jitter', 'redis_auto_pipelining', 'log_level', 'site_port', 'reload_interval', 'flush', 'mysql_socket',
+  'announce_jitter', 'direct_sockets', 'redis_auto_pipelining', 'log_level', 'site_port', 'reload_interval', 'flush', 'mysql_socket',
   'max_credit_rate', 'max_announce_credit', 'redis_timeout', 'max_inflight_requests', 'mysql_flush_timeout', 'flush_lag_warning',
   'metrics_listen',
 ];
@@ -51,7 +51,7 @@ test('keys that need a restart', () => {
     CONFIG_KEYS.filter((s) => !s.reloadable).map((s) => s.name),
     [
       'listen_host', 'listen_port', 'max_connections', 'mysql_db', 'mysql_host', 'mysql_port', 'mysql_username',
-      'mysql_password', 'readonly', 'redis_url', 'redis_cluster', 'redis_key_prefix', 'workers', 'redis_auto_pipelining', 'flush', 'mysql_socket', 'redis_timeout', 'metrics_listen',
+      'mysql_password', 'readonly', 'redis_url', 'redis_cluster', 'redis_key_prefix', 'workers', 'direct_sockets', 'redis_auto_pipelining', 'flush', 'mysql_socket', 'redis_timeout', 'metrics_listen',
     ],
   );
 });

@@ -11,12 +11,17 @@
  * Same rules as Node's server: connection_timeout from the first byte (or accept) until the
  * request's head is complete, keepalive_timeout idle time after a reply (0: close after it),
  * pipelined requests answered in order, a client's FIN answered after what it asked for.
+ *
+ * A connection is read through libuv's handle directly (tcp-handles.ts: about 24 µs less CPU per
+ * new connection than a `net.Socket`) unless `direct` is false or this Node lacks the handle
+ * layer; a connection handed to Node's server becomes a `net.Socket` then.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, Socket, type Server, type SocketConstructorOpts } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Server as HttpServer } from 'node:http';
 import { couldBePlainGet, okResponseHead, parsePlainGet, type AfterReply } from '@oncilla/protocol';
 import type { FastAnswer } from './fast-answer.js';
+import { handleLayer, listenHandle, type HandleLayer, type StreamHandle, type WriteRequest } from './tcp-handles.js';
 import type { TimeoutConfig } from './timeouts.js';
 
 export interface FrontDoorOptions {
@@ -25,10 +30,25 @@ export interface FrontDoorOptions {
   http: HttpServer;
   /** Read per connection, so a reload applies to the next one. */
   timeouts: () => TimeoutConfig;
+  /** Read connections through libuv's handles (default true); false: through `net.Socket`. */
+  direct?: boolean;
+}
+
+/** Ocelot's connection lines of the report, for one front door. */
+export interface ConnectionCounts {
+  opened: number;
+  open: number;
+  bytesRead: number;
+  bytesWritten: number;
 }
 
 export interface FrontDoor {
   server: Server;
+  /** `handle`: connections read through libuv's handles; `socket`: through `net.Socket`. */
+  readonly transport: 'handle' | 'socket';
+  /** Why the handles are not used, when `direct` asked for them. */
+  readonly fallback?: string;
+  counts(): ConnectionCounts;
   /** Stops accepting, closes idle connections, and the others after their current reply. */
   close(): Promise<void>;
 }
@@ -50,7 +70,297 @@ function httpDate(): string {
   return dateText;
 }
 
-class Connection {
+/** What a connection's transport does for it: a `net.Socket`, or libuv's handle itself. */
+interface Wire {
+  readonly destroyed: boolean;
+  readonly paused: boolean;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  remoteAddress(): string;
+  write(b: Buffer): void;
+  /** Closes once what was written is sent (then the FIN). */
+  close(): void;
+  /** Closes now. */
+  destroy(): void;
+  pause(): void;
+  resume(): void;
+  noDelay(): void;
+  /** The connection as a `net.Socket` from here on; `ended`: the client's FIN was read. */
+  handOff(ended: boolean): HandedOff;
+}
+
+interface HandedOff {
+  socket: Socket;
+  /** Bytes the socket's own counters do not include (read and written before it existed). */
+  read: number;
+  written: number;
+}
+
+/** What a wire tells its connection. */
+interface WireEvents {
+  data(chunk: Buffer): void;
+  end(): void;
+  closed(): void;
+}
+
+class SocketWire implements Wire {
+  readonly #onData = (chunk: Buffer): void => this.events.data(chunk);
+  readonly #onEnd = (): void => this.events.end();
+  readonly #onError = (): void => void this.socket.destroy();
+  readonly #onClose = (): void => this.events.closed();
+
+  constructor(
+    readonly socket: Socket,
+    private readonly events: WireEvents,
+  ) {
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('error', this.#onError);
+    socket.once('close', this.#onClose);
+  }
+
+  get destroyed(): boolean {
+    return this.socket.destroyed;
+  }
+
+  get paused(): boolean {
+    return this.socket.isPaused();
+  }
+
+  get bytesRead(): number {
+    return this.socket.bytesRead;
+  }
+
+  get bytesWritten(): number {
+    return this.socket.bytesWritten;
+  }
+
+  remoteAddress(): string {
+    return this.socket.remoteAddress ?? '';
+  }
+
+  write(b: Buffer): void {
+    this.socket.write(b);
+  }
+
+  close(): void {
+    const socket = this.socket;
+    // Closed once written, as Node's server does: no wait for the client's FIN. Nearly always
+    // the kernel took the whole reply at once, and close() sends it and then the FIN, so no
+    // shutdown() and no 'finish' are needed (a syscall and an event-loop pass per connection).
+    if (socket.writableLength === 0) socket.destroy();
+    else {
+      socket.end();
+      socket.once('finish', () => socket.destroy());
+    }
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  noDelay(): void {
+    this.socket.setNoDelay(true);
+  }
+
+  handOff(ended: boolean): HandedOff {
+    const socket = this.socket;
+    socket.off('data', this.#onData);
+    socket.off('end', this.#onEnd);
+    socket.off('error', this.#onError);
+    socket.off('close', this.#onClose);
+    // the FIN already came: Node sees it a turn later, as when it reads one after a request
+    if (ended) setImmediate(() => socket.emit('end'));
+    return { socket, read: 0, written: 0 };
+  }
+}
+
+const WIRE = Symbol('oncilla.wire');
+type OwnedHandle = StreamHandle & { [WIRE]?: HandleWire };
+type OwnedRequest = WriteRequest & { wire?: HandleWire };
+
+// (one function for every handle, not a closure per connection; `this` is the handle or request)
+function onHandleRead(this: StreamHandle, buffer: ArrayBuffer | undefined): void {
+  (this as OwnedHandle)[WIRE]?.read(buffer);
+}
+function onHandleClosed(this: StreamHandle): void {
+  (this as OwnedHandle)[WIRE]?.events.closed();
+}
+function onWriteDone(this: WriteRequest, status: number): void {
+  (this as OwnedRequest).wire?.written(status);
+}
+
+/**
+ * A connection on libuv's handle: reads arrive in `onread`, a reply is one writeBuffer (which
+ * the kernel nearly always takes whole at once), closing is the handle's close.
+ */
+class HandleWire implements Wire {
+  destroyed = false;
+  paused = false;
+  bytesRead = 0;
+  bytesWritten = 0;
+  #pendingWrites = 0;
+  #closeWhenWritten = false;
+  #handedOff = false;
+  #address: string | undefined;
+
+  constructor(
+    private readonly handle: StreamHandle,
+    readonly events: WireEvents,
+    private readonly layer: HandleLayer,
+  ) {
+    (handle as OwnedHandle)[WIRE] = this;
+    handle.onread = onHandleRead;
+    if (handle.readStart() !== 0) this.destroy();
+  }
+
+  read(buffer: ArrayBuffer | undefined): void {
+    const n = this.layer.readResult();
+    if (n > 0 && buffer !== undefined) {
+      this.bytesRead += n;
+      this.events.data(Buffer.from(buffer, this.layer.readOffset(), n));
+    } else if (n === this.layer.EOF) {
+      this.events.end();
+    } else if (n < 0) {
+      // a reset or another read error: nothing more can be answered
+      this.destroy();
+    }
+  }
+
+  remoteAddress(): string {
+    if (this.#address === undefined) {
+      const out: { address?: string } = {};
+      this.#address = this.handle.getpeername?.(out) === 0 ? (out.address ?? '') : '';
+    }
+    return this.#address;
+  }
+
+  write(b: Buffer): void {
+    if (this.destroyed || this.#handedOff) return;
+    const req = this.layer.newWriteRequest() as OwnedRequest;
+    req.handle = this.handle;
+    req.oncomplete = onWriteDone;
+    req.async = false;
+    req.buffer = null;
+    req.wire = this;
+    if (this.handle.writeBuffer(req, b) !== 0) return this.destroy();
+    this.bytesWritten += b.length;
+    if (this.layer.lastWriteWasAsync()) {
+      // the kernel took part of it: the rest goes from libuv's queue, and `b` must live until then
+      req.async = true;
+      req.buffer = b;
+      this.#pendingWrites++;
+    }
+  }
+
+  written(status: number): void {
+    this.#pendingWrites--;
+    if (this.#handedOff) return;
+    if (status < 0) this.destroy();
+    else if (this.#pendingWrites === 0 && this.#closeWhenWritten) this.destroy();
+  }
+
+  close(): void {
+    this.#closeWhenWritten = true;
+    if (this.#pendingWrites === 0) this.destroy();
+  }
+
+  destroy(): void {
+    if (this.destroyed || this.#handedOff) return;
+    this.destroyed = true;
+    // (libuv sends what is queued before the FIN, and cancels nothing already handed to the kernel)
+    this.handle.close(onHandleClosed);
+  }
+
+  pause(): void {
+    if (this.paused || this.destroyed) return;
+    this.paused = true;
+    this.handle.readStop();
+  }
+
+  resume(): void {
+    if (!this.paused || this.destroyed) return;
+    this.paused = false;
+    this.handle.readStart();
+  }
+
+  noDelay(): void {
+    this.handle.setNoDelay?.(true);
+  }
+
+  handOff(): HandedOff {
+    this.#handedOff = true;
+    const handle = this.handle as OwnedHandle;
+    handle[WIRE] = undefined;
+    // The socket starts reading itself (a second readStart would fail); after a FIN it reads
+    // the end of the stream again, so the FIN needs no replay.
+    if (!this.paused) handle.readStop();
+    const socket = new Socket({ handle, readable: true, writable: true, allowHalfOpen: true } as SocketConstructorOpts);
+    // (a socket's bytesRead is its handle's count, which has this wire's reads; its bytesWritten
+    // counts only its own writes)
+    return { socket, read: 0, written: this.bytesWritten };
+  }
+}
+
+/** One listening socket's connections, their counts, and the wait for them to end. */
+class Door {
+  readonly open = new Set<Connection>();
+  readonly handedOff = new Map<Socket, { read: number; written: number }>();
+  opened = 0;
+  #closedRead = 0;
+  #closedWritten = 0;
+  /** Called whenever a connection ends (the front door's close waits on it). */
+  onGone: (() => void) | undefined;
+
+  constructor(readonly o: FrontDoorOptions) {}
+
+  gone(c: Connection): void {
+    if (!this.open.delete(c)) return;
+    this.#closedRead += c.wire.bytesRead;
+    this.#closedWritten += c.wire.bytesWritten;
+    this.onGone?.();
+  }
+
+  adopt(h: HandedOff): void {
+    this.handedOff.set(h.socket, { read: h.read, written: h.written });
+    h.socket.once('close', () => {
+      this.handedOff.delete(h.socket);
+      this.#closedRead += h.read + h.socket.bytesRead;
+      this.#closedWritten += h.written + h.socket.bytesWritten;
+      this.onGone?.();
+    });
+  }
+
+  get size(): number {
+    return this.open.size + this.handedOff.size;
+  }
+
+  counts(): ConnectionCounts {
+    let read = this.#closedRead;
+    let written = this.#closedWritten;
+    for (const c of this.open) {
+      read += c.wire.bytesRead;
+      written += c.wire.bytesWritten;
+    }
+    for (const [s, before] of this.handedOff) {
+      read += before.read + s.bytesRead;
+      written += before.written + s.bytesWritten;
+    }
+    return { opened: this.opened, open: this.size, bytesRead: read, bytesWritten: written };
+  }
+}
+
+class Connection implements WireEvents {
+  /** Set right after construction (the wire reports to this connection). */
+  wire!: Wire;
   #buf: Buffer | undefined;
   #busy = false;
   #ended = false;
@@ -59,21 +369,11 @@ class Connection {
   #noDelay = false;
   /** When the connection is closed unless something happens first (performance.now() ms, a monotonic clock; 0: never). */
   deadline = 0;
-  readonly #onData = (chunk: Buffer): void => this.#data(chunk);
-  readonly #onEnd = (): void => this.#end();
-  readonly #onError = (): void => void this.socket.destroy();
 
-  constructor(
-    readonly socket: Socket,
-    private readonly o: FrontDoorOptions,
-    private readonly open: Set<Connection>,
-  ) {
-    open.add(this);
-    socket.on('data', this.#onData);
-    socket.on('end', this.#onEnd);
-    socket.on('error', this.#onError);
-    socket.once('close', () => open.delete(this));
-    this.#arm(o.timeouts().connectionTimeout);
+  constructor(private readonly door: Door) {
+    door.open.add(this);
+    door.opened++;
+    this.#arm(door.o.timeouts().connectionTimeout);
   }
 
   get idle(): boolean {
@@ -83,40 +383,45 @@ class Connection {
   /** Drain: an idle connection goes now, a busy one after its reply. */
   drain(): void {
     if (this.#handedOff) return;
-    if (this.idle) this.socket.destroy();
+    if (this.idle) this.wire.destroy();
     else this.#closeAfter = true;
+  }
+
+  closed(): void {
+    this.door.gone(this);
   }
 
   #arm(seconds: number): void {
     this.deadline = seconds > 0 ? performance.now() + seconds * 1000 : 0;
   }
 
-  #data(chunk: Buffer): void {
+  data(chunk: Buffer): void {
     // The first byte after an idle keep-alive pause starts the request's clock.
-    if (this.#buf === undefined && !this.#busy) this.#arm(this.o.timeouts().connectionTimeout);
+    if (this.#buf === undefined && !this.#busy) this.#arm(this.door.o.timeouts().connectionTimeout);
     this.#buf = this.#buf === undefined ? chunk : Buffer.concat([this.#buf, chunk]);
     if (this.#busy) {
-      if (this.#buf.length > MAX_BUFFERED) this.socket.pause();
+      if (this.#buf.length > MAX_BUFFERED) this.wire.pause();
       return;
     }
     this.#serve();
   }
 
-  #end(): void {
+  end(): void {
     this.#ended = true;
     if (!this.#busy) this.#serve();
   }
 
   /** After the client's FIN: close once everything it sent is answered; a partial request is dropped, as Node and Ocelot do at EOF. */
   #closeIfEnded(): void {
-    if (!this.#ended || this.#busy || this.#handedOff || this.socket.destroyed) return;
-    if (this.#buf === undefined) this.socket.end();
-    else this.socket.destroy();
+    if (!this.#ended || this.#busy || this.#handedOff || this.wire.destroyed) return;
+    if (this.#buf === undefined) this.wire.close();
+    else this.wire.destroy();
   }
 
   /** Answers complete requests in the buffer, one at a time, until one must wait. */
   #serve(): void {
-    while (this.#buf !== undefined && !this.#busy && !this.socket.destroyed) {
+    const o = this.door.o;
+    while (this.#buf !== undefined && !this.#busy && !this.wire.destroyed) {
       const buf = this.#buf;
       const at = buf.indexOf(CRLFCRLF);
       if (at < 0) {
@@ -125,9 +430,9 @@ class Connection {
       }
       const req = parsePlainGet(buf.toString('latin1', 0, at));
       if (req === undefined) return this.#handOff();
-      const body = this.o.answer({
+      const body = o.answer({
         url: req.target,
-        remoteAddress: this.socket.remoteAddress ?? '',
+        remoteAddress: this.wire.remoteAddress(),
         xForwardedFor: req.xForwardedFor,
         userAgent: req.userAgent,
       });
@@ -142,7 +447,7 @@ class Connection {
         void body.then((b) => {
           this.#busy = false;
           this.#reply(b, close);
-          if (this.socket.isPaused() && !this.socket.destroyed) this.socket.resume();
+          if (this.wire.paused && !this.wire.destroyed) this.wire.resume();
           this.#serve();
         });
       }
@@ -151,9 +456,10 @@ class Connection {
   }
 
   #reply(body: Buffer, clientClose: boolean): void {
-    const socket = this.socket;
-    if (socket.destroyed) return;
-    const keepAlive = this.o.timeouts().keepaliveTimeout;
+    const wire = this.wire;
+    if (wire.destroyed) return;
+    const o = this.door.o;
+    const keepAlive = o.timeouts().keepaliveTimeout;
     const after: AfterReply = keepAlive === 0 ? 'tracker-closes' : clientClose || this.#closeAfter ? 'client-closes' : { keepAliveSeconds: keepAlive };
     const close = typeof after === 'string';
     const head = okResponseHead(body.length, httpDate(), after);
@@ -162,48 +468,38 @@ class Connection {
     out.set(body, head.length);
     if (close) {
       this.#buf = undefined;
-      socket.write(out);
-      // Closed once written, as Node's server does: no wait for the client's FIN. Nearly always
-      // the kernel took the whole reply at once, and close() sends it and then the FIN, so no
-      // shutdown() and no 'finish' are needed (a syscall and an event-loop pass per connection).
-      if (socket.writableLength === 0) socket.destroy();
-      else {
-        socket.end();
-        socket.once('finish', () => socket.destroy());
-      }
+      wire.write(out);
+      wire.close();
       return;
     }
     // Nagle could only hold back a reply that follows an unacknowledged one: set on the
     // first reply that keeps the connection, so one-announce connections skip the syscall.
     if (!this.#noDelay) {
       this.#noDelay = true;
-      socket.setNoDelay(true);
+      wire.noDelay();
     }
-    socket.write(out);
+    wire.write(out);
     // idle until the next request, or that request's clock if part of it is here already
-    this.#arm(this.#buf === undefined ? keepAlive : this.o.timeouts().connectionTimeout);
+    this.#arm(this.#buf === undefined ? keepAlive : o.timeouts().connectionTimeout);
   }
 
   /** Node's server takes the connection from here, starting with the bytes not yet answered. */
   #handOff(): void {
-    const socket = this.socket;
     this.#handedOff = true;
     this.deadline = 0;
-    socket.off('data', this.#onData);
-    socket.off('end', this.#onEnd);
-    socket.off('error', this.#onError);
-    this.open.delete(this);
+    this.door.open.delete(this);
+    const handed = this.wire.handOff(this.#ended);
+    const socket = handed.socket;
+    this.door.adopt(handed);
     // Node's HTTP server sets TCP_NODELAY when its own listener accepts (its noDelay option),
     // not on a connection handed to it: set here, as it would have been.
     if (!this.#noDelay) socket.setNoDelay(true);
     const rest = this.#buf;
     this.#buf = undefined;
-    this.o.http.emit('connection', socket);
+    this.door.o.http.emit('connection', socket);
     // Node's server reads the socket through its 'data' listener (or the handle itself from
     // now on): what was already read goes to that listener first.
     if (rest !== undefined) socket.emit('data', rest);
-    // the FIN already came: Node sees it a turn later, as when it reads one after a request
-    if (this.#ended) setImmediate(() => socket.emit('end'));
   }
 }
 
@@ -218,30 +514,75 @@ const SWEEP_MS = 250;
 const tracking = new WeakSet<HttpServer>();
 
 export function createFrontDoor(o: FrontDoorOptions): FrontDoor {
-  const open = new Set<Connection>();
+  const door = new Door(o);
   // Node's server starts checking its connections' request timeouts (headersTimeout,
   // requestTimeout) on 'listening'; this one never listens itself, so it is told.
   if (!tracking.has(o.http)) {
     tracking.add(o.http);
     o.http.emit('listening');
   }
+  const layer = o.direct === false ? undefined : handleLayer();
+  let transport: 'handle' | 'socket' = 'socket';
+  let fallback = typeof layer === 'string' ? layer : undefined;
   // allowHalfOpen: a client's FIN after its request still gets the reply (Node's server does the
   // same). No noDelay here: see #reply and #handOff.
-  const server = createServer({ allowHalfOpen: true }, (socket) => void new Connection(socket, o, open));
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    const c = new Connection(door);
+    c.wire = new SocketWire(socket, c);
+  });
+  if (typeof layer === 'object') {
+    // Node's own accept handler (which makes a net.Socket of every connection) is replaced once
+    // the server listens, before its first connection can be read (in a cluster worker too: the
+    // handle is the worker's own, or the one the primary's round robin feeds).
+    server.on('listening', () => {
+      const listening = listenHandle(server);
+      if (listening === undefined) {
+        fallback = 'the listening socket has no handle to take over';
+        return;
+      }
+      transport = 'handle';
+      listening.onconnection = (status: number, client?: StreamHandle) => {
+        // an accept error (EMFILE...): libuv goes on accepting; Node would only emit it
+        if (status !== 0 || client === undefined) return;
+        // max_middlemen, as Node's own accept handler applies server.maxConnections
+        const max = server.maxConnections;
+        if (max > 0 && door.size >= max) return client.close();
+        const c = new Connection(door);
+        c.wire = new HandleWire(client, c, layer);
+      };
+    });
+  }
   const sweep = setInterval(() => {
     const now = performance.now();
-    for (const c of open) if (c.deadline !== 0 && c.deadline <= now) c.socket.destroy();
+    for (const c of door.open) if (c.deadline !== 0 && c.deadline <= now) c.wire.destroy();
   }, SWEEP_MS);
   sweep.unref();
   return {
     server,
+    get transport() {
+      return transport;
+    },
+    get fallback() {
+      return fallback;
+    },
+    counts: () => door.counts(),
     close: () =>
       new Promise<void>((resolve) => {
+        // Done when the listener is closed and every connection is gone, handed-off ones too
+        // (connections on handles are not the net.Server's, so its close does not wait for them).
+        let listening = true;
+        const check = (): void => {
+          if (listening || door.size > 0) return;
+          door.onGone = undefined;
+          resolve();
+        };
+        door.onGone = check;
         server.close(() => {
           clearInterval(sweep);
-          resolve();
+          listening = false;
+          check();
         });
-        for (const c of open) c.drain();
+        for (const c of door.open) c.drain();
         // connections handed to Node's server: its idle keep-alive ones go now too
         o.http.closeIdleConnections();
       }),

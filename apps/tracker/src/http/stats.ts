@@ -1,4 +1,4 @@
-import type { Server, Socket } from 'node:net';
+import type { ConnectionCounts } from './front-door.js';
 
 /** Per-worker counters; the primary adds every worker's up and sends the sums back. */
 export class WorkerStats {
@@ -7,7 +7,6 @@ export class WorkerStats {
   succAnnouncements = 0;
   scrapes = 0;
   errors = 0;
-  openedConnections = 0;
   /** Announces whose transfer was over the credit limits (not credited). */
   refusedTransfers = 0;
   /** Announces older than the peer's stored one (reordered or replayed; credited nothing). */
@@ -15,9 +14,7 @@ export class WorkerStats {
   /** Requests waiting on Redis now, and those refused because too many were (max_inflight_requests). */
   inFlight = 0;
   shed = 0;
-  private closedBytesRead = 0;
-  private closedBytesWritten = 0;
-  private readonly open = new Set<Socket>();
+  private readonly doors: Array<{ counts(): ConnectionCounts }> = [];
   readonly failures = new Map<string, number>();
   /** Wrong site or report password, by route (auth-failures.ts). */
   readonly authFailures = new Map<string, number>();
@@ -26,25 +23,22 @@ export class WorkerStats {
     this.failures.set(reason, (this.failures.get(reason) ?? 0) + 1);
   }
 
-  /** Counts connections and their bytes (Ocelot's report lines). */
-  watch(server: Server): void {
-    server.on('connection', (s: Socket) => {
-      this.openedConnections++;
-      this.open.add(s);
-      s.once('close', () => {
-        this.open.delete(s);
-        this.closedBytesRead += s.bytesRead;
-        this.closedBytesWritten += s.bytesWritten;
-      });
-    });
+  /** Adds a front door's connections and their bytes (Ocelot's report lines). */
+  watch(door: { counts(): ConnectionCounts }): void {
+    this.doors.push(door);
   }
 
   snapshot(): StatsSnapshot {
-    let read = this.closedBytesRead;
-    let written = this.closedBytesWritten;
-    for (const s of this.open) {
-      read += s.bytesRead;
-      written += s.bytesWritten;
+    let opened = 0;
+    let open = 0;
+    let read = 0;
+    let written = 0;
+    for (const d of this.doors) {
+      const c = d.counts();
+      opened += c.opened;
+      open += c.open;
+      read += c.bytesRead;
+      written += c.bytesWritten;
     }
     return {
       requests: this.requests,
@@ -52,8 +46,8 @@ export class WorkerStats {
       succAnnouncements: this.succAnnouncements,
       scrapes: this.scrapes,
       errors: this.errors,
-      openedConnections: this.openedConnections,
-      openConnections: this.open.size,
+      openedConnections: opened,
+      openConnections: open,
       refusedTransfers: this.refusedTransfers,
       staleAnnounces: this.staleAnnounces,
       inFlight: this.inFlight,
