@@ -272,6 +272,7 @@ export async function runWorker(): Promise<void> {
     process.exit(0);
   }
 
-  log.info({ port: config.listenPort }, 'worker listening');
+  // (transport: 'handle' when connections are read on libuv's handles, 'socket' through net.Socket)
+  log.info({ port: config.listenPort, transport: doors.map((d) => d.transport).join(',') }, 'worker listening');
   sendToPrimary({ type: 'listening' });
 }
