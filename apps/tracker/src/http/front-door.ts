@@ -191,9 +191,6 @@ type OwnedRequest = WriteRequest & { wire?: HandleWire };
 function onHandleRead(this: StreamHandle, buffer: ArrayBuffer | undefined): void {
   (this as OwnedHandle)[WIRE]?.read(buffer);
 }
-function onHandleClosed(this: StreamHandle): void {
-  (this as OwnedHandle)[WIRE]?.events.closed();
-}
 function onWriteDone(this: WriteRequest, status: number): void {
   (this as OwnedRequest).wire?.written(status);
 }
@@ -214,7 +211,7 @@ class HandleWire implements Wire {
 
   constructor(
     private readonly handle: StreamHandle,
-    readonly events: WireEvents,
+    private readonly events: WireEvents,
     private readonly layer: HandleLayer,
   ) {
     (handle as OwnedHandle)[WIRE] = this;
@@ -276,8 +273,10 @@ class HandleWire implements Wire {
   destroy(): void {
     if (this.destroyed || this.#handedOff) return;
     this.destroyed = true;
-    // (libuv sends what is queued before the FIN, and cancels nothing already handed to the kernel)
-    this.handle.close(onHandleClosed);
+    // No close callback: nothing waits for libuv to finish (a callback into JavaScript per
+    // connection saved); from here on the connection is gone for the front door.
+    this.handle.close();
+    this.events.closed();
   }
 
   pause(): void {
