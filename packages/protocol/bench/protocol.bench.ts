@@ -4,7 +4,7 @@
 //   node --conditions=development --import tsx packages/protocol/bench/protocol.bench.ts
 
 import bencode from 'bencode';
-import { compactEndpoint, encodeAnnounce, okResponseHead, parsePlainGet, parseQuery } from '../src/index.js';
+import { compactEndpoint, encodeAnnounce, okResponseHead, parseAnnounce, parseAnnounceQuery, parsePlainGet, parseQuery } from '../src/index.js';
 
 const WARMUP = 50_000;
 const ITERATIONS = 200_000;
@@ -73,6 +73,15 @@ function benchParseQuery(n: number): void {
   }
 }
 
+/** What an announce needed before parseAnnounceQuery: the dictionary, then its fourteen lookups. */
+function benchQueryThenAnnounce(n: number): void {
+  for (let i = 0; i < n; i++) sink += parseAnnounce(parseQuery(queries[i & 63]), { userAgent: 'qBittorrent/4.6.0' }).port;
+}
+
+function benchAnnounceQuery(n: number): void {
+  for (let i = 0; i < n; i++) sink += parseAnnounceQuery(queries[i & 63], { userAgent: 'qBittorrent/4.6.0' }).port;
+}
+
 function benchEncodeAnnounce(n: number): void {
   for (let i = 0; i < n; i++) {
     reply.complete = i & 1023;
@@ -118,6 +127,8 @@ function measure(name: string, run: (n: number) => void): void {
 
 console.log(`node ${process.version}, ${queries[0].length}-char announce query, reply ${encodeAnnounce(reply).length} bytes`);
 measure('parseQuery (announce, 14 params)', benchParseQuery);
+measure('parseAnnounce(parseQuery(...))', benchQueryThenAnnounce);
+measure('parseAnnounceQuery (the same result)', benchAnnounceQuery);
 measure('encodeAnnounce (50 compact peers)', benchEncodeAnnounce);
 measure('bencode.encode, same reply (the package)', benchBencodePackage);
 measure('parsePlainGet (request head, 4 headers)', benchParsePlainGet);

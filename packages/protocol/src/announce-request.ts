@@ -44,7 +44,7 @@ function counter(query: Query, key: string): number {
   return value < 0 ? 0 : value;
 }
 
-function parseEvent(raw: string | undefined): AnnounceEvent {
+export function parseEvent(raw: string | undefined): AnnounceEvent {
   // Compared exactly, like Ocelot: `Started` or `paused` is an ordinary update.
   return raw === 'started' || raw === 'completed' || raw === 'stopped' ? raw : 'none';
 }

@@ -9,6 +9,7 @@ export {
   type AnnounceHeaders,
   type AnnounceEvent,
 } from './announce-request.js';
+export { parseAnnounceQuery } from './announce-query.js';
 export {
   GET_STRING_TOO_LONG,
   GET_STRING_TOO_SHORT,

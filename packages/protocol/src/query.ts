@@ -37,7 +37,7 @@ let scratch = Buffer.allocUnsafe(2048);
  * (-1 or >= end when there is none). A `%` needs two hex digits inside the
  * range, else it stays literal.
  */
-function decodeRange(s: string, start: number, end: number, firstPercent: number): string {
+export function decodeRange(s: string, start: number, end: number, firstPercent: number): string {
   if (firstPercent === -1 || firstPercent >= end) return s.slice(start, end);
   if (end - start > scratch.length) scratch = Buffer.allocUnsafe(end - start);
   const out = scratch;

@@ -11,11 +11,10 @@ import {
   externalIp,
   formatIPv4,
   formatIPv6,
-  parseAnnounce,
   resolvePeerAddresses,
   unregisteredTorrentMessage,
+  type AnnounceParams,
   type Cidr,
-  type Query,
 } from '@oncilla/protocol';
 import { selectionPlan, type PeerStore, type SiteLists } from '@oncilla/swarm-store';
 import { announceInterval } from './interval.js';
@@ -29,7 +28,6 @@ const USER_AGENT_COLUMN = 51;
 export interface ClientInfo {
   remoteAddress: string;
   xForwardedFor?: string;
-  userAgent?: string;
 }
 
 export interface AnnounceDeps {
@@ -51,7 +49,7 @@ export interface AnnounceDeps {
  * trip, then the reply. Failures keep Ocelot's order: passkey, torrent, peer id, whitelist,
  * address; the torrent is found in the store, so the worker's failure travels with the call.
  */
-export async function handleAnnounce(deps: AnnounceDeps, passkey: string, q: Query, client: ClientInfo): Promise<Buffer> {
+export async function handleAnnounce(deps: AnnounceDeps, passkey: string, params: AnnounceParams, client: ClientInfo): Promise<Buffer> {
   const s = deps.settings();
   const stats = deps.stats;
   stats.announcements++;
@@ -63,7 +61,6 @@ export async function handleAnnounce(deps: AnnounceDeps, passkey: string, q: Que
   const user = deps.lists.user(passkey);
   if (!user) return fail(PASSKEY_NOT_FOUND);
 
-  const params = parseAnnounce(q, { userAgent: client.userAgent });
   const addrs = resolvePeerAddresses({
     remoteAddress: client.remoteAddress,
     xForwardedFor: client.xForwardedFor,

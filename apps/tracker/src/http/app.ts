@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
-import { AUTHENTICATION_FAILURE, GET_STRING_TOO_LONG, INVALID_ACTION, MALFORMED_HTTP_REQUEST, TRACKER_UNAVAILABLE, classifyPath, encodeFailure, NOTHING_TO_SEE_HERE, parseQuery, type Cidr, type Query, type Route, type RouteAction } from '@oncilla/protocol';
+import { AUTHENTICATION_FAILURE, GET_STRING_TOO_LONG, INVALID_ACTION, MALFORMED_HTTP_REQUEST, TRACKER_UNAVAILABLE, classifyPath, encodeFailure, NOTHING_TO_SEE_HERE, parseAnnounce, parseQuery, type Cidr, type Query, type Route, type RouteAction } from '@oncilla/protocol';
 import type { PeerStore, SiteLists } from '@oncilla/swarm-store';
 import { handleAnnounce } from './announce.js';
 import { handleScrape } from './scrape.js';
@@ -127,10 +127,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const q = req.query as Query;
     switch (c.kind) {
       case 'announce':
-        return send(reply, s, await handleAnnounce(deps, c.key, q, {
+        return send(reply, s, await handleAnnounce(deps, c.key, parseAnnounce(q, { userAgent: headerValue(req.headers['user-agent']) }), {
           remoteAddress: req.socket.remoteAddress ?? '',
           xForwardedFor: headerValue(req.headers['x-forwarded-for']),
-          userAgent: headerValue(req.headers['user-agent']),
         }));
       case 'scrape':
         return send(reply, s, await handleScrape(deps, c.key, q));

@@ -3,7 +3,7 @@
  * request and reply objects, hooks and router cost more than the announce's own work. Shared by
  * both ways a request arrives (the front door's own reader, and Node's parser for the rest).
  */
-import { classifyPath, encodeFailure, parseQuery, TRACKER_UNAVAILABLE } from '@oncilla/protocol';
+import { classifyPath, encodeFailure, parseAnnounceQuery, parseQuery, TRACKER_UNAVAILABLE } from '@oncilla/protocol';
 import { handleAnnounce, type AnnounceDeps } from './announce.js';
 import { handleScrape } from './scrape.js';
 
@@ -55,9 +55,11 @@ export function fastAnswer(deps: FastDeps): FastAnswer {
       }
       return encodeFailure(TRACKER_UNAVAILABLE);
     }
-    const q = parseQuery(c.query);
     stats.inFlight++;
-    const answer = c.kind === 'announce' ? handleAnnounce(deps, c.key, q, r) : handleScrape(deps, c.key, q);
+    // (an announce reads its fourteen parameters straight from the query string)
+    const answer = c.kind === 'announce'
+      ? handleAnnounce(deps, c.key, parseAnnounceQuery(c.query, { userAgent: r.userAgent }), r)
+      : handleScrape(deps, c.key, parseQuery(c.query));
     return answer.then(done, failed);
   };
 }
