@@ -78,6 +78,8 @@ const ranges = new Int32Array(FIELDS * 2);
 /** parseAnnounce(parseQuery(raw), headers), read from `raw` (the query without its `?`) directly. */
 export function parseAnnounceQuery(raw: string, headers: AnnounceHeaders): AnnounceParams {
   ranges.fill(-1);
+  // (pairs split as parseQuery splits them, written out rather than shared through a callback
+  // per pair; announce-query.unit.test.ts keeps the two in step)
   const length = raw.length;
   let start = 0;
   while (start <= length) {
