@@ -7,8 +7,8 @@
 // occurrence), so here they are found by length and spelling where they stand and decoded once.
 // A query whose keys are percent-escaped (no client does that) takes the general path.
 
-import { parseAnnounce, parseEvent, type AnnounceHeaders, type AnnounceParams } from './announce-request.js';
-import { parseInt64, parsePort } from './numbers.js';
+import { parseAnnounce, parseCounter, parseEvent, type AnnounceHeaders, type AnnounceParams } from './announce-request.js';
+import { parsePort } from './numbers.js';
 import { decodeRange, parseQuery } from './query.js';
 
 // The parameters an announce reads, as indexes into the ranges below.
@@ -66,10 +66,8 @@ function valueAt(raw: string, ranges: Int32Array, field: number): string | undef
   return decodeRange(raw, start, end, percent >= end ? -1 : percent);
 }
 
-/** int64-parse with negatives clamped to 0; absent is 0 (parseAnnounce's counters). */
 function counter(raw: string, ranges: Int32Array, field: number): number {
-  const value = parseInt64(valueAt(raw, ranges, field));
-  return value < 0 ? 0 : value;
+  return parseCounter(valueAt(raw, ranges, field));
 }
 
 // (one per process: parsing is synchronous, and every range is written before it is read)

@@ -38,10 +38,14 @@ export interface AnnounceHeaders {
   userAgent?: string;
 }
 
-/** int64-parse with negatives clamped to 0; absent is 0. */
-function counter(query: Query, key: string): number {
-  const value = parseInt64(lastValue(query, key));
+/** A counter (uploaded, downloaded, left, corrupt): int64-parse with negatives clamped to 0; absent is 0. */
+export function parseCounter(raw: string | undefined): number {
+  const value = parseInt64(raw);
   return value < 0 ? 0 : value;
+}
+
+function counter(query: Query, key: string): number {
+  return parseCounter(lastValue(query, key));
 }
 
 export function parseEvent(raw: string | undefined): AnnounceEvent {

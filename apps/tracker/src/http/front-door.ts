@@ -16,7 +16,7 @@
  * new connection than a `net.Socket`) unless `direct` is false or this Node lacks the handle
  * layer; a connection handed to Node's server becomes a `net.Socket` then.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Server as HttpServer } from 'node:http';
 import { couldBePlainGet, okResponseHead, parsePlainGet, type AfterReply } from '@oncilla/protocol';
@@ -76,7 +76,7 @@ function httpDate(): string {
 /** One listening socket's connections, their counts, and the wait for them to end. */
 class Door {
   readonly open = new Set<Connection>();
-  readonly handedOff = new Map<Socket, { read: number; written: number }>();
+  readonly handedOff = new Set<HandedOff>();
   opened = 0;
   #closedRead = 0;
   #closedWritten = 0;
@@ -93,9 +93,9 @@ class Door {
   }
 
   adopt(h: HandedOff): void {
-    this.handedOff.set(h.socket, { read: h.read, written: h.written });
+    this.handedOff.add(h);
     h.socket.once('close', () => {
-      this.handedOff.delete(h.socket);
+      this.handedOff.delete(h);
       this.#closedRead += h.read + h.socket.bytesRead;
       this.#closedWritten += h.written + h.socket.bytesWritten;
       this.onGone?.();
@@ -113,9 +113,9 @@ class Door {
       read += c.wire.bytesRead;
       written += c.wire.bytesWritten;
     }
-    for (const [s, before] of this.handedOff) {
-      read += before.read + s.bytesRead;
-      written += before.written + s.bytesWritten;
+    for (const h of this.handedOff) {
+      read += h.read + h.socket.bytesRead;
+      written += h.written + h.socket.bytesWritten;
     }
     return { opened: this.opened, open: this.size, bytesRead: read, bytesWritten: written };
   }
